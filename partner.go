@@ -88,6 +88,8 @@ type Texts struct {
 	EndedUnpaid string `json:"endedUnpaid"`
 	// PaymentFailed tells the user the reservation failed or expired.
 	PaymentFailed string `json:"paymentFailed"`
+	// Ended confirms a closed session when receipts are off; {{amount}}.
+	Ended string `json:"ended"`
 }
 
 // Receipt is the partner's receipt SMS switch and template, with

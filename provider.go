@@ -30,6 +30,9 @@ type Reservation struct {
 	Captured   Amount
 	PaymentURL string    // where the user pays, when the provider tells
 	ReservedAt time.Time // when the provider reserved it, when it tells
+	// Notified is true when the provider itself told the user where to pay
+	// (Paycore's SMS, a Vipps push); otherwise the app texts PaymentURL.
+	Notified bool
 }
 
 // PaymentProvider reserves and captures pay-per-use sessions. Every call is

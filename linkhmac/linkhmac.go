@@ -39,8 +39,10 @@ const MaxNonceLength = 50
 
 // Errors of Parse and Verify. Their texts are LINK's own where LINK has one.
 var (
-	ErrMalformed    = errors.New("malformed hmac authorization header")
-	ErrStale        = errors.New("Hmac timestamp clock-drift too high")
+	ErrMalformed = errors.New("malformed hmac authorization header")
+	//lint:ignore ST1005 LINK's own text, which clients may match on
+	ErrStale = errors.New("Hmac timestamp clock-drift too high")
+	//lint:ignore ST1005 LINK's own text, which clients may match on
 	ErrBadSignature = errors.New("Invalid HMAC")
 	ErrBadSecret    = errors.New("secret is not valid base64")
 )

@@ -1,0 +1,103 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/linkmobility/sms2vipps"
+)
+
+// ReconcileReport counts what one Reconciler run did.
+type ReconcileReport struct {
+	Sessions int            // sessions looked at
+	Outcomes map[string]int // state each was left in
+	Busy     int            // held by another worker
+	Errors   int            // provider calls that failed (retried later)
+	SMS      OutboxReport
+	Duration time.Duration
+}
+
+// Lines renders the report for the Functions host's Logs.
+func (r ReconcileReport) Lines() []string {
+	lines := []string{fmt.Sprintf("sessions checked=%d busy=%d errors=%d", r.Sessions, r.Busy, r.Errors)}
+	for state, n := range r.Outcomes {
+		lines = append(lines, fmt.Sprintf("sessions now %s=%d", state, n))
+	}
+	lines = append(lines, fmt.Sprintf("sms sent=%d retrying=%d failed=%d", r.SMS.Sent, r.SMS.Retrying, r.SMS.Failed),
+		fmt.Sprintf("duration=%s", r.Duration.Round(time.Millisecond)))
+	return lines
+}
+
+// maxRounds bounds one run, so a run always ends even if rows keep coming due.
+const maxRounds = 50
+
+// Reconcile finishes what the request paths left undone: reservations not
+// yet confirmed, payments not yet seen, sessions past their maximum
+// duration, captures not yet confirmed, and SMS not yet sent. Overlapping
+// runs are safe: each session is leased while it is worked on.
+func (a *App) Reconcile(ctx context.Context) (ReconcileReport, error) {
+	start := time.Now()
+	rep := ReconcileReport{Outcomes: map[string]int{}}
+	states := []sms2vipps.SessionState{sms2vipps.SessionReserving, sms2vipps.SessionAwaitingPayment,
+		sms2vipps.SessionActive, sms2vipps.SessionCapturing}
+	seen := map[string]bool{}
+	for range maxRounds {
+		due, err := a.Store.SessionsToCheck(ctx, states, a.now(), a.BatchSize)
+		if err != nil {
+			return rep, fmt.Errorf("sessions to check: %w", err)
+		}
+		// A session that is still due after its turn (a clock that stands
+		// still in tests, a provider that keeps it pending) waits for the
+		// next run rather than spinning this one.
+		var todo []*sms2vipps.Session
+		for _, s := range due {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				todo = append(todo, s)
+			}
+		}
+		if len(todo) == 0 {
+			break
+		}
+		a.processAll(ctx, todo, &rep)
+		if len(due) < a.BatchSize || ctx.Err() != nil {
+			break
+		}
+	}
+	rep.SMS = a.DrainOutbox(ctx, 0)
+	rep.Duration = time.Since(start)
+	return rep, ctx.Err()
+}
+
+func (a *App) processAll(ctx context.Context, todo []*sms2vipps.Session, rep *ReconcileReport) {
+	var mu sync.Mutex
+	sem := make(chan struct{}, a.Workers)
+	var wg sync.WaitGroup
+	for _, s := range todo {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			after, err := a.Process(ctx, s.ID)
+			mu.Lock()
+			defer mu.Unlock()
+			rep.Sessions++
+			switch {
+			case err == errBusy:
+				rep.Busy++
+			case err != nil:
+				rep.Errors++
+			}
+			if after != nil {
+				state := string(after.State)
+				if after.Outcome != "" {
+					state += "/" + string(after.Outcome)
+				}
+				rep.Outcomes[state]++
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/linkmobility/sms2vipps"
+	"github.com/linkmobility/sms2vipps/app"
+	"github.com/linkmobility/sms2vipps/funcs"
+	"github.com/linkmobility/sms2vipps/httpapi"
+	"github.com/linkmobility/sms2vipps/linksms"
+	"github.com/linkmobility/sms2vipps/partnerfile"
+	"github.com/linkmobility/sms2vipps/paycore"
+	"github.com/linkmobility/sms2vipps/sqlstore"
+)
+
+// Main is the running app: the same type serves the binary, the demo and
+// the end-to-end tests, so they share every line of wiring.
+type Main struct {
+	Config Config
+	Getenv func(string) string
+	// Now is the app's clock; the demo and tests move it.
+	Now func() time.Time
+	// LogOutput receives the JSON log (stdout by default).
+	LogOutput io.Writer
+	// Listener, when set, is used instead of listening on the configured
+	// port (the demo and tests pick their port first).
+	Listener net.Listener
+
+	Log       *slog.Logger
+	Store     *sqlstore.Store
+	App       *app.App
+	server    *http.Server
+	listener  net.Listener
+	scheduler *funcs.Scheduler
+	served    chan error
+}
+
+// Open wires everything and starts listening. Timers run in-process only
+// when no Functions host started us.
+func (m *Main) Open(ctx context.Context) error {
+	c := m.Config
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	if m.LogOutput == nil {
+		m.LogOutput = os.Stdout
+	}
+	m.Log = slog.New(slog.NewJSONHandler(m.LogOutput, &slog.HandlerOptions{Level: c.LogLevel}))
+
+	partners, err := partnerfile.Load(c.PartnersFile, m.Getenv)
+	if err != nil {
+		return err
+	}
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+
+	httpClient := &http.Client{Transport: http.DefaultTransport}
+	links := &app.Links{BaseURL: c.PublicBaseURL, Key: c.SigningKey}
+	pc := &paycore.Provider{
+		Client: paycore.NewClient(c.PaycoreBaseURL, paycore.WithHTTPClient(httpClient),
+			paycore.WithTimeout(c.HTTPTimeout), paycore.WithClock(m.Now), paycore.WithLogger(m.Log)),
+		Now: m.Now, Logger: m.Log,
+	}
+	if c.PaycoreCallbacks {
+		pc.CallbackURL = links.PaycoreCallbackURL
+	}
+	smsOpts := []linksms.Option{linksms.WithHTTPClient(httpClient), linksms.WithTimeout(c.HTTPTimeout),
+		linksms.WithPlatformID(c.SMSPlatformID), linksms.WithPlatformPartnerID(c.SMSPlatformPartnerID)}
+	if c.SMSDeliveryReportGate != "" {
+		smsOpts = append(smsOpts, linksms.WithDeliveryReportGates(c.SMSDeliveryReportGate))
+	}
+	m.App = &app.App{
+		Store: m.Store, Partners: partners, Links: links, Now: m.Now, Log: m.Log,
+		PollEvery: nextRunIfZero(c.PollInterval), RetryBase: nextRunIfZero(c.RetryBase),
+		Providers: map[sms2vipps.Backend]sms2vipps.PaymentProvider{sms2vipps.BackendPaycore: pc},
+		SMS:       linksms.NewClient(c.SMSBaseURL, c.SMSUsername, c.SMSPassword, smsOpts...),
+	}
+	if err := m.App.Init(); err != nil {
+		return err
+	}
+
+	srv := &httpapi.Server{App: m.App, GatewayAuth: c.GatewayAuth, Log: m.Log, Timers: map[string]http.Handler{
+		"Reconciler": funcs.TimerHandler("Reconciler", m.reconcile, funcs.WithLogger(m.Log)),
+	}}
+	handler := srv.Handler()
+	m.listener = m.Listener
+	if m.listener == nil {
+		// The host calls 127.0.0.1:<port> and the port is not public;
+		// without a host, people and containers call us from outside.
+		addr := ":" + c.Port
+		if c.HostPresent {
+			addr = "127.0.0.1:" + c.Port
+		}
+		if m.listener, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", addr, err)
+		}
+	}
+	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.listener) }()
+
+	if !c.HostPresent {
+		if err := m.startScheduler(handler); err != nil {
+			return err
+		}
+	}
+	m.Log.Info("ready", "addr", m.listener.Addr().String(), "hostPresent", c.HostPresent,
+		"sqlite", m.Config.SQLConnectionString == "", "partnersFile", filepath.Base(c.PartnersFile))
+	return nil
+}
+
+func (m *Main) openStore(ctx context.Context) error {
+	conn := m.Config.SQLConnectionString
+	if conn == "" {
+		path := m.Config.SQLitePath
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("create the SQLite directory: %w", err)
+		}
+		conn = "sqlite:" + path
+	}
+	st, err := sqlstore.Open(ctx, conn)
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	if m.Config.AutoMigrate {
+		if err := st.Migrate(ctx); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+func (m *Main) startScheduler(handler http.Handler) error {
+	root := "."
+	if r := m.Getenv(funcs.EnvAppRootPath); r != "" {
+		root = r
+	}
+	fns, err := funcs.LoadFunctions(root)
+	if err != nil {
+		return fmt.Errorf("load function.json files: %w", err)
+	}
+	m.scheduler, err = funcs.NewScheduler(fns, funcs.SchedulerConfig{
+		Handler: handler, Getenv: m.Getenv, Logger: m.Log,
+		Defaults: map[string]string{"RECONCILER_SCHEDULE": m.Config.ReconcilerSchedule},
+	})
+	if err != nil {
+		return err
+	}
+	m.scheduler.Start()
+	return nil
+}
+
+// reconcile is the Reconciler timer function.
+func (m *Main) reconcile(ctx context.Context, _ funcs.TimerInfo, log *funcs.InvocationLog) error {
+	rep, err := m.App.Reconcile(ctx)
+	for _, l := range rep.Lines() {
+		log.Add(l)
+	}
+	return err
+}
+
+// URL is where the app listens.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Close stops taking requests, lets running ones and timer invocations
+// finish (until ctx ends), and closes the store.
+func (m *Main) Close(ctx context.Context) error {
+	var errs []error
+	if m.scheduler != nil {
+		errs = append(errs, m.scheduler.Stop(ctx))
+	}
+	if m.server != nil {
+		errs = append(errs, m.server.Shutdown(ctx))
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Wait blocks until the server stops by itself (an error) or ctx ends.
+func (m *Main) Wait(ctx context.Context) error {
+	select {
+	case err := <-m.served:
+		m.served <- err
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+func serve(ctx context.Context, getenv func(string) string) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	m := &Main{Config: cfg, Getenv: getenv}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	err = m.Wait(ctx)
+	// SIGTERM: the platform gives us a grace period; finish what runs.
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 25*time.Second)
+	defer cancel()
+	if cerr := m.Close(shutdown); cerr != nil && err == nil {
+		err = cerr
+	}
+	m.Log.Info("stopped")
+	return err
+}
+
+// migrate needs only the SQL settings, so a deploy step can run it without
+// the rest of the app's configuration.
+func migrate(ctx context.Context, getenv func(string) string) error {
+	get := func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return settingDefaults[k]
+	}
+	cfg := Config{SQLConnectionString: get("SQL_CONNECTION_STRING"), SQLitePath: get("SQLITE_PATH"), AutoMigrate: true}
+	m := &Main{Config: cfg, Getenv: getenv}
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+	fmt.Println("migrations applied")
+	return m.Store.Close()
+}
+
+// nextRunIfZero maps the setting "0s" (at the next Reconciler run) to the
+// app's way of saying it; the app's own zero means "the default".
+func nextRunIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}

@@ -1,0 +1,47 @@
+package paycore
+
+import (
+	"strings"
+
+	"github.com/linkmobility/sms2vipps"
+)
+
+// states maps lower-cased transaction statuses to ours (PAYCORE.md decision
+// 3). LINK has not published the values; these are our guesses, and the
+// Provider logs any other value so production tells us the real ones.
+var states = map[string]sms2vipps.ReservationState{
+	"reserved": sms2vipps.ReservationReserved, "authorized": sms2vipps.ReservationReserved,
+	"authorised": sms2vipps.ReservationReserved, "approved": sms2vipps.ReservationReserved,
+
+	"captured": sms2vipps.ReservationCaptured, "completed": sms2vipps.ReservationCaptured,
+	"settled": sms2vipps.ReservationCaptured, "partiallycaptured": sms2vipps.ReservationCaptured,
+
+	"failed": sms2vipps.ReservationFailed, "rejected": sms2vipps.ReservationFailed,
+	"declined": sms2vipps.ReservationFailed, "cancelled": sms2vipps.ReservationFailed,
+	"canceled": sms2vipps.ReservationFailed, "aborted": sms2vipps.ReservationFailed,
+	"error": sms2vipps.ReservationFailed,
+
+	"expired": sms2vipps.ReservationExpired, "timedout": sms2vipps.ReservationExpired,
+
+	"created": sms2vipps.ReservationPending, "pending": sms2vipps.ReservationPending,
+	"initiated": sms2vipps.ReservationPending,
+}
+
+// State maps the transaction's status to ours; known is false for a status
+// outside the table, which counts as PENDING, or FAILED when success is
+// false.
+func (t *Transaction) State() (state sms2vipps.ReservationState, known bool) {
+	if s, ok := states[strings.ToLower(strings.TrimSpace(t.Status))]; ok {
+		return s, true
+	}
+	if t.Success != nil && !*t.Success {
+		return sms2vipps.ReservationFailed, false
+	}
+	return sms2vipps.ReservationPending, false
+}
+
+// isExpired reads a pre-transaction's status, when Paycore sends one.
+func isExpired(status string) bool {
+	s, ok := states[strings.ToLower(strings.TrimSpace(status))]
+	return ok && s == sms2vipps.ReservationExpired
+}

@@ -1,0 +1,22 @@
+// Package sqlstore implements sms2vipps.Store on database/sql, in two
+// dialects: SQLite (modernc.org/sqlite, pure Go; the embedded default) and
+// SQL Server (go-mssqldb; the production default).
+//
+// Open picks the dialect from the connection string:
+//
+//   - "" is SQLite at DefaultSQLitePath in the working directory;
+//   - "sqlite:PATH" (or "sqlite://PATH"), "file:..." URIs, ":memory:" and
+//     anything ending in ".db" are SQLite at that path;
+//   - anything else is a SQL Server connection string. One that asks for
+//     Entra ID ("fedauth=", any case) is opened through the azuread driver,
+//     which takes its token from azidentity.
+//
+// Each dialect keeps every statement in one file (sqlite.go, mssql.go) and
+// its schema in migrations/<dialect>/NNNN_name.sql, applied in order by
+// Migrate. The Go around the statements (arguments, scanning, time and
+// error conversion) is shared, so both dialects behave the same and pass the
+// same conformance suite (package storetest).
+//
+// Times are stored in UTC with microsecond precision; a zero time.Time is
+// NULL. Amounts are BIGINT øre.
+package sqlstore

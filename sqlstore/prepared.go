@@ -1,0 +1,117 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// preparedDB runs statements on a pool through prepared statements kept
+// for the life of the store: SQLite otherwise parses and plans every
+// statement on every call, which costs more than a small insert itself.
+// The statements are the dialect's fixed set, so the cache stays small.
+type preparedDB struct {
+	db *sql.DB
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+func newPreparedDB(db *sql.DB) *preparedDB {
+	return &preparedDB{db: db, stmts: map[string]*sql.Stmt{}}
+}
+
+// cached returns the prepared query, or nil before its first use.
+func (p *preparedDB) cached(query string) *sql.Stmt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stmts[query]
+}
+
+func (p *preparedDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := p.cached(query); st != nil {
+		return st, nil
+	}
+	// Prepared outside the lock: it waits for a connection.
+	st, err := p.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if old, ok := p.stmts[query]; ok {
+		st.Close()
+		return old, nil
+	}
+	p.stmts[query] = st
+	return st, nil
+}
+
+func (p *preparedDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (p *preparedDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (p *preparedDB) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// errRow reports a failed prepare from Scan, where a *sql.Row reports a
+// failed query.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func (p *preparedDB) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, st := range p.stmts {
+		st.Close()
+	}
+	p.stmts = nil
+}
+
+// preparedTx runs statements in a transaction, reusing the statements
+// already prepared on its pool. It never prepares through the pool: that
+// would wait for a connection, and SQLite's writer pool has only the one
+// the transaction holds.
+type preparedTx struct {
+	tx *sql.Tx
+	p  *preparedDB
+}
+
+func (t preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.p.cached(query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.p.cached(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	if st := t.p.cached(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}

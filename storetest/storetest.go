@@ -1,0 +1,76 @@
+// Package storetest is the conformance suite of sms2vipps.Store: every
+// behaviour the interface promises, as subtests named by outcome. Each
+// store's own tests call Run.
+//
+// The suite never sleeps: every time it passes is an explicit value around
+// a fixed instant, so leases expire because "now" moves, not the clock.
+package storetest
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/linkmobility/sms2vipps"
+	"github.com/stretchr/testify/assert"
+)
+
+// Opener returns an empty, migrated store for one test and closes it when
+// the test ends (t.Cleanup). Tests do not run in parallel, so an Opener may
+// hand out one database that it empties each time.
+type Opener = func(t *testing.T) sms2vipps.Store
+
+// Run runs the whole suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	t.Run("Inbound", func(t *testing.T) { testInbound(t, open) })
+	t.Run("CreateSession", func(t *testing.T) { testCreateSession(t, open) })
+	t.Run("OpenSessionUnique", func(t *testing.T) { testOpenSessionUnique(t, open) })
+	t.Run("Session", func(t *testing.T) { testSession(t, open) })
+	t.Run("OpenSession", func(t *testing.T) { testOpenSession(t, open) })
+	t.Run("UpdateSession", func(t *testing.T) { testUpdateSession(t, open) })
+	t.Run("SessionsToCheck", func(t *testing.T) { testSessionsToCheck(t, open) })
+	t.Run("ClaimSession", func(t *testing.T) { testClaimSession(t, open) })
+	t.Run("ReleaseSession", func(t *testing.T) { testReleaseSession(t, open) })
+	t.Run("EnqueueSMS", func(t *testing.T) { testEnqueueSMS(t, open) })
+	t.Run("SMSByKey", func(t *testing.T) { testSMSByKey(t, open) })
+	t.Run("ListSMS", func(t *testing.T) { testListSMS(t, open) })
+	t.Run("ClaimSMS", func(t *testing.T) { testClaimSMS(t, open) })
+	t.Run("UpdateSMS", func(t *testing.T) { testUpdateSMS(t, open) })
+	t.Run("Atomic", func(t *testing.T) { testAtomic(t, open) })
+	t.Run("Time", func(t *testing.T) { testTime(t, open) })
+}
+
+// t0 is the suite's "now": UTC, with microseconds, the precision every store
+// keeps.
+var t0 = time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
+
+// A partner and numbers the fixtures use; numbers differ only in their last
+// digits.
+const (
+	partnerA = int64(101)
+	partnerB = int64(202)
+)
+
+func msisdn(n int) sms2vipps.MSISDN { return sms2vipps.MSISDN(fmt.Sprintf("+479%07d", n)) }
+
+// assertCode checks that err carries the domain code want.
+func assertCode(tb testing.TB, want string, err error) bool {
+	tb.Helper()
+	return assert.Equal(tb, want, sms2vipps.ErrorCode(err), "error code of %v", err)
+}
+
+// assertAllSet fails for every zero field of the struct v, so that a field
+// added to the domain type without a column shows up here.
+func assertAllSet(tb testing.TB, v any) {
+	tb.Helper()
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		rv = rv.Elem()
+	}
+	for i := range rv.NumField() {
+		if rv.Field(i).IsZero() {
+			tb.Errorf("%s.%s is zero: the fixture or the store lost it", rv.Type().Name(), rv.Type().Field(i).Name)
+		}
+	}
+}
