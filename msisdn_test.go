@@ -39,3 +39,13 @@ func TestErrorHelpers(t *testing.T) {
 	assert.Equal(t, "internal error", sms2vipps.ErrorMessage(fmt.Errorf("secret detail")))
 	assert.Equal(t, "", sms2vipps.ErrorCode(nil))
 }
+
+func TestValidOriginator(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Parkering": true, "DemoPark": true, "A1": true, "27222": true, "2119": true, "+4791234567": true,
+		"P": false, "": false, "1abc": false, "Toolongsender": false, "Demo Park": false, "Pærk": false,
+		"123456789": false, "+47": false,
+	} {
+		assert.Equal(t, want, sms2vipps.ValidOriginator(s), "%q", s)
+	}
+}

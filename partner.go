@@ -150,7 +150,8 @@ func (p *Partner) Validate() error {
 	v.Check(p.ID > 0, "id", "must be a positive integer")
 	v.Check(p.Backend == BackendPaycore || p.Backend == BackendVipps, "backend", `must be "paycore" or "vipps"`)
 	v.Check(len(p.ShortNumbers) > 0, "shortNumbers", "must name at least one short number")
-	v.Check(p.Originator != "", "originator", "must not be empty")
+	v.Check(ValidOriginator(p.Originator), "originator",
+		"must be 2-11 letters and digits not starting with a digit, a short number, or an E.164 number")
 	v.Check(p.Currency == "" || p.Currency == "NOK", "currency", "only NOK is supported")
 	v.Check(p.ReservationAmount >= 100, "reservationAmount", "must be at least 100 øre")
 	v.Check(p.ReservationTTL >= 0, "reservationTtl", "must not be negative")
@@ -185,3 +186,27 @@ type Duration time.Duration
 
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// ValidOriginator reports whether LINK's gateway accepts s as an SMS
+// sender (LINK.md §4): alphanumeric 2-11 characters a-z, A-Z, 0-9 not
+// starting with a digit; a numeric short number of 2-8 digits; or an
+// E.164 number.
+func ValidOriginator(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	digits, alnum := true, true
+	for i, r := range s {
+		isDigit := r >= '0' && r <= '9'
+		isLetter := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		digits = digits && (isDigit || (i == 0 && r == '+'))
+		alnum = alnum && (isDigit || isLetter)
+	}
+	switch {
+	case s[0] == '+':
+		return digits && len(s) >= 8 && len(s) <= 16
+	case s[0] >= '0' && s[0] <= '9':
+		return digits && len(s) <= 8
+	}
+	return alnum && len(s) <= 11
+}

@@ -252,10 +252,12 @@ func (h *harness) capturesOf(txID string) []sandbox.Capture {
 	return out
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
+func freePort(t *testing.T) string { return freePortTB(t) }
+
+func freePortTB(tb testing.TB) string {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	defer ln.Close()
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
