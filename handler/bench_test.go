@@ -50,4 +50,3 @@ func BenchmarkColdStart(b *testing.B) {
 		_ = cmd.Wait()
 	}
 }
-
