@@ -2,6 +2,7 @@ package sms2vipps
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -48,6 +49,104 @@ type Partner struct {
 
 	// Paycore holds the partner's LINK Paycore credentials.
 	Paycore PaycoreAccount `json:"paycore"`
+	// Vipps holds the partner's Vipps MobilePay sales unit.
+	Vipps VippsAccount `json:"vipps"`
+
+	// API is the partner's access to our partner API (SMS2VippsFunction).
+	API APIAccess `json:"api"`
+	// CRM is the partner's account at LINK's Common CRM API; empty fields
+	// fall back to the Paycore account (the same LINK partner).
+	CRM LinkAccount `json:"crm"`
+	// Recurring says how the partner's subscriptions are set up and charged.
+	Recurring RecurringSettings `json:"recurring"`
+	// Dialogues are the SMS keywords that start subscriptions.
+	Dialogues []Dialogue `json:"dialogues"`
+}
+
+// APIAccess is how a partner authenticates to our partner API: LINK's HMAC
+// scheme keyed with Secret (base64; "env:NAME" reads an app setting, which
+// may itself be a Key Vault reference resolved by the platform).
+type APIAccess struct {
+	Secret string `json:"secret"`
+}
+
+// LinkAccount is a LINK partner id and base64 HMAC secret.
+type LinkAccount struct {
+	PartnerID int64  `json:"partnerId"`
+	Secret    string `json:"secret"`
+}
+
+// RecurringSettings are a partner's rules for subscriptions.
+type RecurringSettings struct {
+	// MaxAmount caps the price per period (0: 10 000 kr).
+	MaxAmount Amount `json:"maxAmount"`
+	// MaxSMSSegments caps SmsText plus the link, in GSM-7 or UCS-2
+	// segments (0: 3).
+	MaxSMSSegments int `json:"maxSmsSegments"`
+	// MerchantAgreementURL is where "Manage agreement" in the Vipps app
+	// leads; MerchantRedirectURL where the user lands after accepting.
+	MerchantAgreementURL string `json:"merchantAgreementUrl"`
+	MerchantRedirectURL  string `json:"merchantRedirectUrl"`
+	// RetryDays Vipps retries a failed charge (0..14; default 2).
+	RetryDays *int `json:"retryDays"`
+	// LeadDays is how many days before a period starts its charge is
+	// created (at least 1, Vipps's lead time; default 2).
+	LeadDays int `json:"leadDays"`
+	// GraceDays a subscription stays PAST_DUE before it is suspended
+	// (default 7).
+	GraceDays int `json:"graceDays"`
+	// BatchCharges lets the charger use Vipps's batch endpoint.
+	BatchCharges bool `json:"batchCharges"`
+	// Texts of the subscription SMS; {{amount}}, {{product}},
+	// {{receiptPageUrl}} where they fit.
+	Texts RecurringTexts `json:"texts"`
+}
+
+// RecurringTexts are the SMS a subscriber gets.
+type RecurringTexts struct {
+	Receipt       string `json:"receipt"`       // a period was charged
+	Stopped       string `json:"stopped"`       // STOP confirmed
+	NothingToStop string `json:"nothingToStop"` // STOP without a subscription
+	// Dunning by Vipps failureReason (user_action_required,
+	// charge_amount_too_high, non_technical_error, technical_error);
+	// "default" for any other.
+	Dunning map[string]string `json:"dunning"`
+}
+
+// Dialogue is a keyword that starts a subscription, as configured in
+// LINK's NEXT portal: the user texts Keyword to ShortNumber and gets
+// ReplyText with {{vippsLink}}.
+type Dialogue struct {
+	Keyword            string   `json:"keyword"`
+	ShortNumber        string   `json:"shortNumber"`
+	GroupID            int64    `json:"groupId"`
+	Start              Date     `json:"start"` // first day active (Oslo), inclusive
+	End                Date     `json:"end"`   // last day active, inclusive; empty = open
+	Period             Interval `json:"period"`
+	ProductName        string   `json:"productName"`
+	ProductDescription string   `json:"productDescription"`
+	Amount             Amount   `json:"amount"`
+	Sender             string   `json:"sender"`
+	ReplyText          string   `json:"replyText"`
+}
+
+// VippsAccount is a partner's Vipps MobilePay sales unit (merchant serial
+// number) and its API keys. Secrets may be written "env:NAME" in files.
+type VippsAccount struct {
+	MSN             string `json:"msn"`
+	ClientID        string `json:"clientId"`
+	ClientSecret    string `json:"clientSecret"`    // never logged
+	SubscriptionKey string `json:"subscriptionKey"` // Ocp-Apim-Subscription-Key; never logged
+	// PushAllowed says the sales unit may send PUSH_MESSAGE payments
+	// straight to the app; without it the user gets a link by SMS.
+	PushAllowed bool `json:"pushAllowed"`
+	// ReturnURL is where the Vipps landing page sends the user back after
+	// a WEB_REDIRECT payment (the app's own page when empty).
+	ReturnURL string `json:"returnUrl"`
+	// ReservationLifetime is how long an authorised payment may be held
+	// before the card network may release it; sessions are closed (and
+	// captured) before that. Default 7 days (Visa, BankAxept).
+	ReservationLifetime Duration `json:"reservationLifetime"`
 }
 
 // PaycoreAccount is a partner's account at LINK's Paycore API.
@@ -161,11 +260,19 @@ func (p *Partner) Validate() error {
 			v.Add("tariff."+f.Field, f.Reason)
 		}
 	}
+	if p.Backend == BackendVipps {
+		v.Check(validMSN(p.Vipps.MSN), "vipps.msn", "must be 4 to 10 digits")
+		v.Check(p.Vipps.ClientID != "", "vipps.clientId", "must not be empty for the vipps backend")
+		v.Check(p.Vipps.ClientSecret != "", "vipps.clientSecret", "must not be empty for the vipps backend")
+		v.Check(p.Vipps.SubscriptionKey != "", "vipps.subscriptionKey", "must not be empty for the vipps backend")
+		v.Check(p.Vipps.ReservationLifetime >= 0, "vipps.reservationLifetime", "must not be negative")
+	}
 	if p.Backend == BackendPaycore {
 		v.Check(p.Paycore.Secret != "", "paycore.secret", "must not be empty for the paycore backend")
 		v.Check(p.Texts.PaymentLink == "" || strings.Contains(p.Texts.PaymentLink, "{{paymentSelectionPageUrl}}"),
 			"texts.paymentLink", "must contain {{paymentSelectionPageUrl}}")
 	}
+	p.validateDialogues(&v)
 	v.Check(!p.Receipt.Enabled || strings.Contains(p.Receipt.Template, "{{amount}}"),
 		"receipt.template", "must contain {{amount}} when receipts are enabled")
 	return v.Err()
@@ -209,4 +316,68 @@ func ValidOriginator(s string) bool {
 		return digits && len(s) <= 8
 	}
 	return alnum && len(s) <= 11
+}
+
+func validMSN(s string) bool {
+	if len(s) < 4 || len(s) > 10 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ActiveDialogue returns the partner's dialogue for keyword (any case) on
+// the short number that is active on day (between Start and End,
+// inclusive), or nil.
+func (p *Partner) ActiveDialogue(shortNumber, keyword string, day Date) *Dialogue {
+	for i := range p.Dialogues {
+		d := &p.Dialogues[i]
+		if d.ShortNumber != shortNumber || !strings.EqualFold(d.Keyword, keyword) {
+			continue
+		}
+		if (d.Start != "" && day.Before(d.Start)) || (d.End != "" && d.End.Before(day)) {
+			continue
+		}
+		return d
+	}
+	return nil
+}
+
+// validateDialogues checks each dialogue as NEXT would.
+func (p *Partner) validateDialogues(v *Validation) {
+	for i, d := range p.Dialogues {
+		f := func(name string) string { return fmt.Sprintf("dialogues[%d].%s", i, name) }
+		v.Check(d.Keyword != "" && !strings.ContainsAny(d.Keyword, " \t") && !strings.EqualFold(d.Keyword, "STOP") &&
+			!strings.EqualFold(d.Keyword, "STOPP"), f("keyword"), "must be one word, not STOP")
+		v.Check(isDigits(d.ShortNumber), f("shortNumber"), "must be digits, e.g. 27222")
+		v.Check(d.GroupID > 0, f("groupId"), "must be a positive CRM group id")
+		v.Check(d.Period == IntervalWeek || d.Period == IntervalMonth || d.Period == IntervalYear, f("period"), "must be WEEK, MONTH or YEAR")
+		v.Check(d.Amount >= 100, f("amount"), "must be at least 100 øre")
+		v.Check(d.ProductName != "" && len([]rune(d.ProductName)) <= 45, f("productName"), "must be 1-45 characters")
+		v.Check(ValidOriginator(d.Sender), f("sender"), "must be a valid SMS sender")
+		v.Check(strings.TrimSpace(d.ReplyText) != "", f("replyText"), "must not be empty")
+		for name, day := range map[string]Date{"start": d.Start, "end": d.End} {
+			if day != "" {
+				_, err := ParseDate(string(day))
+				v.Check(err == nil, f(name), "must be a date YYYY-MM-DD")
+			}
+		}
+		v.Check(d.Start == "" || d.End == "" || !d.End.Before(d.Start), f("end"), "must not be before start")
+	}
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

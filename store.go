@@ -48,6 +48,12 @@ type Store interface {
 	// or before now and whose lease is free, to owner until until; oldest
 	// first. Two claimers never get the same message.
 	ClaimSMS(ctx context.Context, owner string, now, until time.Time, limit int) ([]*OutboundSMS, error)
+	// ClaimSMSByID leases the PENDING message id to owner until until, if
+	// its lease is free at now or already owner's, whatever its
+	// NextAttemptAt (the request that enqueued it sends it at once).
+	// ECONFLICT when someone else holds it or it is no longer PENDING;
+	// ENOTFOUND when there is none.
+	ClaimSMSByID(ctx context.Context, id int64, owner string, now, until time.Time) (*OutboundSMS, error)
 	// UpdateSMS writes State, Attempts, NextAttemptAt, LastError,
 	// GatewayMessageID and SentAt of a message owner holds, and frees the
 	// lease. Returns ECONFLICT when owner no longer holds it.
@@ -57,6 +63,102 @@ type Store interface {
 	// ListSMS returns the messages for a session in insertion order.
 	ListSMS(ctx context.Context, sessionID string) ([]*OutboundSMS, error)
 
+	// RecordWebhookEvent inserts e as PENDING unless an event with e.Key
+	// exists; created says which. e.ID is set either way.
+	RecordWebhookEvent(ctx context.Context, e *WebhookEvent) (created bool, err error)
+	// ClaimWebhookEvents leases up to limit PENDING events whose
+	// NextAttemptAt is at or before now and whose lease is free, to owner
+	// until until; oldest first. Two claimers never get the same event.
+	ClaimWebhookEvents(ctx context.Context, owner string, now, until time.Time, limit int) ([]*WebhookEvent, error)
+	// ClaimWebhookEvent leases the PENDING event id to owner until until,
+	// if its lease is free at now or already owner's. Returns the claimed
+	// event; ECONFLICT when someone else holds it or it is no longer
+	// PENDING; ENOTFOUND when there is no such event.
+	ClaimWebhookEvent(ctx context.Context, id int64, owner string, now, until time.Time) (*WebhookEvent, error)
+	// UpdateWebhookEvent writes State, Attempts, NextAttemptAt, LastError and
+	// ProcessedAt of an event owner holds, and frees the lease. Returns
+	// ECONFLICT when owner no longer holds it.
+	UpdateWebhookEvent(ctx context.Context, e *WebhookEvent, owner string) error
+	// WebhookEventByKey returns the event with the key, or ENOTFOUND.
+	WebhookEventByKey(ctx context.Context, key string) (*WebhookEvent, error)
+
+	// PutWebhookRegistration inserts or replaces the registration with r.ID.
+	PutWebhookRegistration(ctx context.Context, r *WebhookRegistration) error
+	// WebhookRegistrations returns the partner's registrations, oldest
+	// first (all partners' when partnerID is 0).
+	WebhookRegistrations(ctx context.Context, partnerID int64) ([]*WebhookRegistration, error)
+	// DeleteWebhookRegistration removes the registration; ENOTFOUND if none.
+	DeleteWebhookRegistration(ctx context.Context, id string) error
+
+	SubscriptionStore
+	ChargeStore
+
 	// Close releases the database.
 	Close() error
+}
+
+// SubscriptionStore keeps recurring subscriptions.
+type SubscriptionStore interface {
+	// CreateSubscription inserts s (Version becomes 1). Returns ECONFLICT
+	// when the id exists, or the partner already has a subscription with
+	// the same non-empty OrderNumber.
+	CreateSubscription(ctx context.Context, s *Subscription) error
+	// Subscription returns the subscription with id, or ENOTFOUND.
+	Subscription(ctx context.Context, id string) (*Subscription, error)
+	// SubscriptionByOrderNumber returns the partner's subscription with the
+	// order number, or ENOTFOUND.
+	SubscriptionByOrderNumber(ctx context.Context, partnerID int64, orderNumber string) (*Subscription, error)
+	// SubscriptionByAgreement returns the subscription of the agreement,
+	// or ENOTFOUND.
+	SubscriptionByAgreement(ctx context.Context, agreementID string) (*Subscription, error)
+	// SubscriptionsByMSISDN returns the number's subscriptions with the
+	// partner (every partner's when partnerID is 0), oldest first.
+	SubscriptionsByMSISDN(ctx context.Context, partnerID int64, msisdn MSISDN) ([]*Subscription, error)
+	// UpdateSubscription writes every field but the lease if s.Version is
+	// still the stored one, then bumps s.Version and s.UpdatedAt. ECONFLICT
+	// when another writer came first; ENOTFOUND when there is none.
+	UpdateSubscription(ctx context.Context, s *Subscription) error
+	// SubscriptionsToCheck returns up to limit subscriptions in one of
+	// states whose NextCheck is at or before now and whose lease is free,
+	// oldest NextCheck first.
+	SubscriptionsToCheck(ctx context.Context, states []SubscriptionState, now time.Time, limit int) ([]*Subscription, error)
+	// ClaimSubscription leases the subscription to owner until until, if
+	// its lease is free at now or already owner's. ECONFLICT when someone
+	// else holds it; ENOTFOUND when there is none.
+	ClaimSubscription(ctx context.Context, id, owner string, now, until time.Time) (*Subscription, error)
+	// ClaimDueSubscriptions leases, to owner until until, up to limit ACTIVE
+	// or PAST_DUE subscriptions whose NextPeriod is set and on or before
+	// horizon and whose lease is free at now; earliest NextPeriod first.
+	// Two claimers never get the same subscription.
+	ClaimDueSubscriptions(ctx context.Context, owner string, now, until time.Time, horizon Date, limit int) ([]*Subscription, error)
+	// ReleaseSubscription drops owner's lease (a no-op when owner holds none).
+	ReleaseSubscription(ctx context.Context, id, owner string) error
+}
+
+// ChargeStore keeps the charges of subscriptions, one per period.
+type ChargeStore interface {
+	// CreateCharge inserts c (Version becomes 1). Returns ECONFLICT when
+	// the id exists or the subscription already has a charge for
+	// c.PeriodStart: the database, not a read, makes a period unique.
+	CreateCharge(ctx context.Context, c *Charge) error
+	// Charge returns the charge with id, or ENOTFOUND.
+	Charge(ctx context.Context, id string) (*Charge, error)
+	// ChargeForPeriod returns the subscription's charge for the period, or
+	// ENOTFOUND.
+	ChargeForPeriod(ctx context.Context, subscriptionID string, periodStart Date) (*Charge, error)
+	// ListCharges returns the subscription's charges by period.
+	ListCharges(ctx context.Context, subscriptionID string) ([]*Charge, error)
+	// ChargesByAgreement returns the agreement's charges in one of states
+	// (all when states is empty), by period.
+	ChargesByAgreement(ctx context.Context, agreementID string, states []ChargeState) ([]*Charge, error)
+	// UpdateCharge writes every field but the lease if c.Version is still
+	// the stored one, then bumps c.Version and c.UpdatedAt. ECONFLICT when
+	// another writer came first; ENOTFOUND when there is none.
+	UpdateCharge(ctx context.Context, c *Charge) error
+	// ClaimCharges leases, to owner until until, up to limit charges in one
+	// of states whose NextCheck is at or before now and whose lease is free;
+	// oldest NextCheck first. Two claimers never get the same charge.
+	ClaimCharges(ctx context.Context, owner string, now, until time.Time, states []ChargeState, limit int) ([]*Charge, error)
+	// ReleaseCharge drops owner's lease (a no-op when owner holds none).
+	ReleaseCharge(ctx context.Context, id, owner string) error
 }

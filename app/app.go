@@ -23,6 +23,14 @@ type App struct {
 	Providers map[sms2vipps.Backend]sms2vipps.PaymentProvider
 	SMS       sms2vipps.SMSSender
 	Links     *Links
+	// Agreements set up recurring agreements, by backend; CRM adds
+	// subscribers to the partner's groups. Both nil: no subscriptions.
+	Agreements map[sms2vipps.Backend]sms2vipps.AgreementProvider
+	CRM        sms2vipps.CRM
+	// Charges create and read the charges of subscriptions, by backend
+	// (only backends whose subscriptions we charge: Paycore charges its
+	// own).
+	Charges map[sms2vipps.Backend]sms2vipps.ChargeProvider
 
 	// Now is the clock; tests move it.
 	Now func() time.Time
@@ -47,7 +55,8 @@ type App struct {
 	BatchSize int
 	// Workers bounds how many sessions the Reconciler works on at once.
 	Workers int
-	// MaxSMSAttempts is when an SMS the gateway keeps failing is given up.
+	// MaxSMSAttempts is when an SMS (or a webhook event) that keeps failing
+	// is given up.
 	MaxSMSAttempts int
 }
 

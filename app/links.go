@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"net/url"
 	"strings"
 )
@@ -20,6 +21,7 @@ type Links struct {
 const (
 	purposeReceipt         = "receipt"
 	purposePaycoreCallback = "paycore-callback"
+	purposeAgreementLink   = "agreement-link"
 )
 
 func (l *Links) mac(purpose, id string) string {
@@ -36,9 +38,7 @@ func (l *Links) check(purpose, id, mac string) bool {
 }
 
 // ReceiptToken returns the token of a session's receipt page.
-func (l *Links) ReceiptToken(sessionID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(sessionID)) + "." + l.mac(purposeReceipt, sessionID)
-}
+func (l *Links) ReceiptToken(sessionID string) string { return l.shortToken(purposeReceipt, sessionID) }
 
 // ReceiptURL returns the public receipt page of a session.
 func (l *Links) ReceiptURL(sessionID string) string {
@@ -47,15 +47,7 @@ func (l *Links) ReceiptURL(sessionID string) string {
 
 // SessionFromReceiptToken returns the session id a valid token names.
 func (l *Links) SessionFromReceiptToken(token string) (string, bool) {
-	enc, mac, ok := strings.Cut(token, ".")
-	if !ok {
-		return "", false
-	}
-	id, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil || !l.check(purposeReceipt, string(id), mac) {
-		return "", false
-	}
-	return string(id), true
+	return l.fromShortToken(purposeReceipt, token)
 }
 
 // PaycoreCallbackURL returns the statusCallbackUrl for a session's
@@ -68,4 +60,65 @@ func (l *Links) PaycoreCallbackURL(sessionID string) string {
 // CheckPaycoreCallback reports whether sig signs the session id.
 func (l *Links) CheckPaycoreCallback(sessionID, sig string) bool {
 	return sessionID != "" && l.check(purposePaycoreCallback, sessionID, sig)
+}
+
+// AgreementLink returns the short link texted to a subscriber: it
+// redirects to the agreement's confirmation URL. Its length is known before
+// the agreement exists (the SMS length is checked first) and the SMS shows
+// the partner's and our host, not a long Vipps token.
+func (l *Links) AgreementLink(subscriptionID string) string {
+	return l.BaseURL + "/api/l/" + l.shortToken(purposeAgreementLink, subscriptionID)
+}
+
+// AgreementLinkLength is the length of every AgreementLink of a UUID.
+func (l *Links) AgreementLinkLength() int {
+	return len(l.AgreementLink("00000000-0000-4000-8000-000000000000"))
+}
+
+// SubscriptionFromLink returns the subscription id a valid short token
+// names.
+func (l *Links) SubscriptionFromLink(token string) (string, bool) {
+	return l.fromShortToken(purposeAgreementLink, token)
+}
+
+// shortToken packs a UUID in 16 bytes (22 characters) before its MAC.
+func (l *Links) shortToken(purpose, id string) string {
+	raw := []byte(id)
+	if b, ok := uuidBytes(id); ok {
+		raw = b
+	}
+	return base64.RawURLEncoding.EncodeToString(raw) + "." + l.mac(purpose, id)
+}
+
+func (l *Links) fromShortToken(purpose, token string) (string, bool) {
+	enc, mac, ok := strings.Cut(token, ".")
+	if !ok {
+		return "", false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return "", false
+	}
+	id := string(raw)
+	if len(raw) == 16 {
+		id = uuidString(raw)
+	}
+	if !l.check(purpose, id, mac) {
+		return "", false
+	}
+	return id, true
+}
+
+func uuidBytes(id string) ([]byte, bool) {
+	h := strings.ReplaceAll(id, "-", "")
+	if len(id) != 36 || len(h) != 32 || strings.ToLower(h) != h {
+		return nil, false
+	}
+	b, err := hex.DecodeString(h)
+	return b, err == nil
+}
+
+func uuidString(b []byte) string {
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

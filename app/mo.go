@@ -10,9 +10,11 @@ import (
 
 // MOResult says what an incoming SMS did.
 type MOResult struct {
-	Action    string `json:"action"` // "charge", "endcharge" or "help"
-	PartnerID int64  `json:"partnerId"`
-	SessionID string `json:"sessionId,omitempty"`
+	// Action is "charge", "endcharge", "subscribe", "stop" or "help".
+	Action         string `json:"action"`
+	PartnerID      int64  `json:"partnerId"`
+	SessionID      string `json:"sessionId,omitempty"`
+	SubscriptionID string `json:"subscriptionId,omitempty"`
 	// Duplicate is true when the MO was seen before and nothing was done.
 	Duplicate bool `json:"duplicate,omitempty"`
 	// Pending is true when work is left for a retry by the Reconciler (a
@@ -34,20 +36,14 @@ func (a *App) HandleMO(ctx context.Context, m sms2vipps.InboundMessage) (MOResul
 	if m.ReceivedAt.IsZero() {
 		m.ReceivedAt = a.now()
 	}
-	p, err := a.partnerFor(ctx, m)
+	ps, err := a.Partners.PartnersByShortNumber(ctx, m.ShortNumber)
 	if err != nil {
 		return MOResult{}, err
 	}
-	var res MOResult
-	switch p.Match(m.FirstWord()) {
-	case sms2vipps.KeywordCharge:
-		res, err = a.charge(ctx, p, m)
-	case sms2vipps.KeywordEndCharge:
-		res, err = a.endCharge(ctx, p, m)
-	default:
-		res, err = a.help(ctx, p, m)
+	if len(ps) == 0 {
+		return MOResult{}, sms2vipps.Errorf(sms2vipps.ENOTFOUND, "no partner has short number %s", m.ShortNumber)
 	}
-	res.PartnerID = p.ID
+	res, err := a.route(ctx, ps, m)
 	if err != nil {
 		return res, err
 	}
@@ -55,23 +51,38 @@ func (a *App) HandleMO(ctx context.Context, m sms2vipps.InboundMessage) (MOResul
 	return res, nil
 }
 
-// partnerFor finds the partner an MO belongs to: the owner of the short
-// number, or, where several share it, the one whose keyword it is.
-func (a *App) partnerFor(ctx context.Context, m sms2vipps.InboundMessage) (*sms2vipps.Partner, error) {
-	ps, err := a.Partners.PartnersByShortNumber(ctx, m.ShortNumber)
-	if err != nil {
-		return nil, err
-	}
-	if len(ps) == 0 {
-		return nil, sms2vipps.Errorf(sms2vipps.ENOTFOUND, "no partner has short number %s", m.ShortNumber)
-	}
+// route decides what the MO's first word asks for. STOP comes first (a
+// subscriber must always be able to leave), then the partners' active
+// keyword dialogues, then CHARGE and ENDCHARGE; anything else gets the help
+// text of the short number's first partner.
+func (a *App) route(ctx context.Context, ps []*sms2vipps.Partner, m sms2vipps.InboundMessage) (MOResult, error) {
 	word := m.FirstWord()
+	if isStop(word) && a.Agreements != nil {
+		return a.stop(ctx, ps, m)
+	}
+	today := sms2vipps.DateOf(m.ReceivedAt)
 	for _, p := range ps {
-		if p.Match(word) != sms2vipps.KeywordUnknown {
-			return p, nil
+		if d := p.ActiveDialogue(m.ShortNumber, word, today); d != nil {
+			return a.dialogue(ctx, p, d, m)
 		}
 	}
-	return ps[0], nil
+	for _, p := range ps {
+		var res MOResult
+		var err error
+		switch p.Match(word) {
+		case sms2vipps.KeywordCharge:
+			res, err = a.charge(ctx, p, m)
+		case sms2vipps.KeywordEndCharge:
+			res, err = a.endCharge(ctx, p, m)
+		default:
+			continue
+		}
+		res.PartnerID = p.ID
+		return res, err
+	}
+	res, err := a.help(ctx, ps[0], m)
+	res.PartnerID = ps[0].ID
+	return res, err
 }
 
 func (a *App) charge(ctx context.Context, p *sms2vipps.Partner, m sms2vipps.InboundMessage) (MOResult, error) {
@@ -88,7 +99,7 @@ func (a *App) charge(ctx context.Context, p *sms2vipps.Partner, m sms2vipps.Inbo
 			// A second CHARGE re-sends the link and reserves nothing new.
 			res.SessionID = open.ID
 			t := render(text(p, func(t *sms2vipps.Texts) string { return t.AlreadyOpen }), map[string]string{"paymentUrl": open.PaymentURL})
-			return a.enqueueTo(ctx, tx, p, open.MSISDN, open.ID, m.MOReference(), "mo:"+m.MessageID, t)
+			return a.enqueueTo(ctx, tx, p, open.MSISDN, open.ID, m.MOReference(), "mo:"+m.MessageID, t, p.Originator)
 		}
 		if sms2vipps.ErrorCode(err) != sms2vipps.ENOTFOUND {
 			return err
@@ -127,7 +138,7 @@ func (a *App) endCharge(ctx context.Context, p *sms2vipps.Partner, m sms2vipps.I
 		if sms2vipps.ErrorCode(err) == sms2vipps.ENOTFOUND {
 			// Nothing to end: say so politely and charge nothing.
 			return a.enqueueTo(ctx, tx, p, m.From, "", m.MOReference(), "mo:"+m.MessageID,
-				text(p, func(t *sms2vipps.Texts) string { return t.NoSession }))
+				text(p, func(t *sms2vipps.Texts) string { return t.NoSession }), p.Originator)
 		}
 		if err != nil {
 			return err
@@ -166,7 +177,7 @@ func (a *App) help(ctx context.Context, p *sms2vipps.Partner, m sms2vipps.Inboun
 			return err
 		}
 		return a.enqueueTo(ctx, tx, p, m.From, "", m.MOReference(), "mo:"+m.MessageID,
-			text(p, func(t *sms2vipps.Texts) string { return t.Help }))
+			text(p, func(t *sms2vipps.Texts) string { return t.Help }), p.Originator)
 	})
 	return res, err
 }

@@ -9,16 +9,38 @@ import (
 
 // enqueue writes an SMS to the session's user into the outbox, once per key.
 func (a *App) enqueue(ctx context.Context, tx sms2vipps.Store, p *sms2vipps.Partner, s *sms2vipps.Session, key, msg string) error {
-	return a.enqueueTo(ctx, tx, p, s.MSISDN, s.ID, s.MOMessageID, key, msg)
+	return a.enqueueTo(ctx, tx, p, s.MSISDN, s.ID, s.MOMessageID, key, msg, p.Originator)
 }
 
-func (a *App) enqueueTo(ctx context.Context, tx sms2vipps.Store, p *sms2vipps.Partner, to sms2vipps.MSISDN, sessionID, moRef, key, msg string) error {
+// enqueueTo writes an SMS from the originator into the outbox, once per key.
+func (a *App) enqueueTo(ctx context.Context, tx sms2vipps.Store, p *sms2vipps.Partner, to sms2vipps.MSISDN, sessionID, moRef, key, msg, from string) error {
 	now := a.now()
 	_, err := tx.EnqueueSMS(ctx, &sms2vipps.OutboundSMS{
-		DedupeKey: key, PartnerID: p.ID, SessionID: sessionID, To: to, From: p.Originator, Text: msg,
+		DedupeKey: key, PartnerID: p.ID, SessionID: sessionID, To: to, From: from, Text: msg,
 		MOReferenceID: moRef, State: sms2vipps.SMSPending, NextAttemptAt: now, CreatedAt: now,
 	})
 	return err
+}
+
+// sendNow sends the outbox message with key at once (the request that
+// enqueued it wants to know) and returns it as it was left: SENT, FAILED,
+// or PENDING for a retry by the Reconciler.
+func (a *App) sendNow(ctx context.Context, key string) (*sms2vipps.OutboundSMS, error) {
+	m, err := a.Store.SMSByKey(ctx, key)
+	if err != nil || m.State != sms2vipps.SMSPending {
+		return m, err
+	}
+	owner, now := a.owner(), a.now()
+	held, err := a.Store.ClaimSMSByID(ctx, m.ID, owner, now, now.Add(a.LeaseTTL))
+	if sms2vipps.ErrorCode(err) == sms2vipps.ECONFLICT {
+		return a.Store.SMSByKey(ctx, key) // another worker is sending it
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rep OutboxReport
+	a.sendOne(ctx, held, owner, &rep)
+	return held, nil
 }
 
 // OutboxReport counts what one drain did.

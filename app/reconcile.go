@@ -15,13 +15,19 @@ type ReconcileReport struct {
 	Outcomes map[string]int // state each was left in
 	Busy     int            // held by another worker
 	Errors   int            // provider calls that failed (retried later)
-	SMS      OutboxReport
+	// Events done and left for a retry, of stored webhook events.
+	EventsDone, EventsRetrying int
+	// Subscriptions looked at (setup retries, agreements followed).
+	Subscriptions int
+	SMS                        OutboxReport
 	Duration time.Duration
 }
 
 // Lines renders the report for the Functions host's Logs.
 func (r ReconcileReport) Lines() []string {
-	lines := []string{fmt.Sprintf("sessions checked=%d busy=%d errors=%d", r.Sessions, r.Busy, r.Errors)}
+	lines := []string{fmt.Sprintf("webhook events done=%d retrying=%d", r.EventsDone, r.EventsRetrying),
+		fmt.Sprintf("subscriptions checked=%d", r.Subscriptions),
+		fmt.Sprintf("sessions checked=%d busy=%d errors=%d", r.Sessions, r.Busy, r.Errors)}
 	for state, n := range r.Outcomes {
 		lines = append(lines, fmt.Sprintf("sessions now %s=%d", state, n))
 	}
@@ -42,6 +48,8 @@ func (a *App) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	rep := ReconcileReport{Outcomes: map[string]int{}}
 	states := []sms2vipps.SessionState{sms2vipps.SessionReserving, sms2vipps.SessionAwaitingPayment,
 		sms2vipps.SessionActive, sms2vipps.SessionCapturing}
+	// Webhook events first: they tell which sessions changed.
+	rep.EventsDone, rep.EventsRetrying = a.ProcessWebhookEvents(ctx)
 	seen := map[string]bool{}
 	for range maxRounds {
 		due, err := a.Store.SessionsToCheck(ctx, states, a.now(), a.BatchSize)
@@ -65,6 +73,9 @@ func (a *App) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		if len(due) < a.BatchSize || ctx.Err() != nil {
 			break
 		}
+	}
+	if a.Agreements != nil {
+		rep.Subscriptions = a.followSubscriptions(ctx)
 	}
 	rep.SMS = a.DrainOutbox(ctx, 0)
 	rep.Duration = time.Since(start)
@@ -100,4 +111,48 @@ func (a *App) processAll(ctx context.Context, todo []*sms2vipps.Session, rep *Re
 		}()
 	}
 	wg.Wait()
+}
+
+// followSubscriptions brings due subscriptions up to date, a batch at a
+// time, each once per run.
+func (a *App) followSubscriptions(ctx context.Context) int {
+	states := []sms2vipps.SubscriptionState{sms2vipps.SubPending, sms2vipps.SubActive, sms2vipps.SubPastDue,
+		sms2vipps.SubSuspended, sms2vipps.SubStopped, sms2vipps.SubFailed}
+	seen := map[string]bool{}
+	n := 0
+	for range maxRounds {
+		due, err := a.Store.SubscriptionsToCheck(ctx, states, a.now(), a.BatchSize)
+		if err != nil {
+			a.Log.Error("subscriptions to check", "err", err)
+			return n
+		}
+		var todo []string
+		for _, s := range due {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				todo = append(todo, s.ID)
+			}
+		}
+		if len(todo) == 0 {
+			return n
+		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, a.Workers)
+		for _, id := range todo {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if _, err := a.FollowSubscription(ctx, id); err != nil && err != errSubBusy {
+					a.Log.Warn("follow subscription", "subscription", id, "err", err)
+				}
+			}()
+		}
+		wg.Wait()
+		n += len(todo)
+		if len(due) < a.BatchSize || ctx.Err() != nil {
+			return n
+		}
+	}
+	return n
 }

@@ -295,11 +295,33 @@ func billingStart(reservedAt, opened, now time.Time) time.Time {
 	return reservedAt.UTC()
 }
 
-// autoCloseAt is when a session ends by itself; far in the future for
-// partners without a maximum.
+// autoCloseAt is when a session ends by itself: at the partner's maximum
+// duration, and on Vipps before the authorisation may lapse (the card
+// networks hold a reservation about seven days), so the use is captured
+// while it still can be. Far in the future when neither applies.
 func autoCloseAt(p *sms2vipps.Partner, s *sms2vipps.Session) time.Time {
-	if p.MaxSessionDuration <= 0 {
-		return s.StartedAt.Add(100 * 365 * 24 * time.Hour)
+	end := s.StartedAt.Add(100 * 365 * 24 * time.Hour)
+	if p.MaxSessionDuration > 0 {
+		end = s.StartedAt.Add(p.MaxSessionDuration.D())
 	}
-	return s.StartedAt.Add(p.MaxSessionDuration.D())
+	if p.Backend == sms2vipps.BackendVipps {
+		life := p.Vipps.ReservationLifetime.D()
+		if life <= 0 {
+			life = defaultReservationLifetime
+		}
+		// Leave an hour for the Reconciler (every minute) and the capture.
+		margin := min(time.Hour, life/2)
+		end = minTime(end, s.StartedAt.Add(life-margin))
+	}
+	return end
+}
+
+// defaultReservationLifetime: Visa and BankAxept holds last about 7 days.
+const defaultReservationLifetime = 7 * 24 * time.Hour
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -38,6 +38,7 @@ type Config struct {
 	SigningKey         []byte              // SIGNING_KEY
 	PaycoreCallbacks   bool                // PAYCORE_CALLBACKS: ask Paycore for status callbacks
 	ReconcilerSchedule string              // RECONCILER_SCHEDULE (NCRONTAB)
+	WebhookTolerance   time.Duration       // VIPPS_WEBHOOK_TOLERANCE: how stale an x-ms-date may be
 	HTTPTimeout        time.Duration       // OUTBOUND_TIMEOUT: per outside call
 	PollInterval       time.Duration       // POLL_INTERVAL: how often an unpaid reservation is polled; 0 = every run
 	RetryBase          time.Duration       // RETRY_BASE: first wait after a failed outside call; 0 = next run
@@ -47,14 +48,15 @@ type Config struct {
 
 // Defaults for settings that have one.
 var settingDefaults = map[string]string{
-	"SQLITE_PATH":         "data/sms2vipps.db",
-	"PARTNERS_FILE":       "partners.example.json",
-	"RECONCILER_SCHEDULE": "0 */1 * * * *",
-	"OUTBOUND_TIMEOUT":    "10s",
-	"POLL_INTERVAL":       "30s",
-	"RETRY_BASE":          "30s",
-	"PAYCORE_CALLBACKS":   "true",
-	"LOG_LEVEL":           "info",
+	"SQLITE_PATH":             "data/sms2vipps.db",
+	"PARTNERS_FILE":           "partners.example.json",
+	"RECONCILER_SCHEDULE":     "0 */1 * * * *",
+	"OUTBOUND_TIMEOUT":        "10s",
+	"POLL_INTERVAL":           "30s",
+	"VIPPS_WEBHOOK_TOLERANCE": "10m",
+	"RETRY_BASE":              "30s",
+	"PAYCORE_CALLBACKS":       "true",
+	"LOG_LEVEL":               "info",
 }
 
 // LoadConfig reads the settings and checks them all, so one start-up error
@@ -138,6 +140,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.RetryBase, err = time.ParseDuration(get("RETRY_BASE")); err != nil || c.RetryBase < 0 {
 		bad("RETRY_BASE", "must be a duration such as 30s (0s: at the next Reconciler run)")
+	}
+	if c.WebhookTolerance, err = time.ParseDuration(get("VIPPS_WEBHOOK_TOLERANCE")); err != nil || c.WebhookTolerance < 0 {
+		bad("VIPPS_WEBHOOK_TOLERANCE", "must be a duration such as 10m (0s: no date check)")
 	}
 	if c.PaycoreCallbacks, err = parseBool(get("PAYCORE_CALLBACKS")); err != nil {
 		bad("PAYCORE_CALLBACKS", "must be true or false")

@@ -32,7 +32,7 @@ func TestEverySettingIsDocumented(t *testing.T) {
 		if k == "FUNCTIONS_CUSTOMHANDLER_PORT" || k == "FUNCTIONS_HTTPWORKER_PORT" {
 			continue // set by the host, not by us
 		}
-		assert.Contains(t, string(readme), "`"+k+"`", "README.md does not document %s", k)
+		assert.True(t, strings.Contains(string(readme), "`"+k+"`"), "README.md does not document %s", k)
 		_, ok := example.Values[k]
 		assert.True(t, ok, "local.settings.json.example lacks %s", k)
 	}

@@ -5,7 +5,8 @@
 //	handler migrate      apply the SQL migrations and exit
 //	handler demo         run the app on embedded defaults against the
 //	                     sandbox and play CHARGE → approve → ENDCHARGE
-//	handler sandbox      run the simulators of Paycore and the SMS gateway
+//	handler sandbox      run the simulators (Paycore, SMS gateway, Vipps)
+//	handler webhooks     register, list or delete a partner's Vipps webhook
 package main
 
 import (
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string) error {
 		return demo(ctx, args, os.Stdout)
 	case "sandbox":
 		return runSandbox(ctx, args, os.Stdout)
+	case "webhooks":
+		return webhooksCmd(ctx, args, os.Getenv, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil
@@ -49,4 +52,5 @@ func run(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
-const usage = `usage: handler [serve | migrate | demo [--serve] | sandbox [--addr host:port]]`
+const usage = `usage: handler [serve | migrate | demo [--serve] | sandbox [--addr host:port] |
+                webhooks register|list|delete --partner ID [--id ID]]`

@@ -20,6 +20,7 @@ import (
 	"github.com/linkmobility/sms2vipps/partnerfile"
 	"github.com/linkmobility/sms2vipps/paycore"
 	"github.com/linkmobility/sms2vipps/sqlstore"
+	"github.com/linkmobility/sms2vipps/vipps"
 )
 
 // Main is the running app: the same type serves the binary, the demo and
@@ -38,6 +39,8 @@ type Main struct {
 	Log       *slog.Logger
 	Store     *sqlstore.Store
 	App       *app.App
+	Vipps     *vipps.Client // nil without VIPPS_BASE_URL
+	handler   http.Handler
 	server    *http.Server
 	listener  net.Listener
 	scheduler *funcs.Scheduler
@@ -47,6 +50,40 @@ type Main struct {
 // Open wires everything and starts listening. Timers run in-process only
 // when no Functions host started us.
 func (m *Main) Open(ctx context.Context) error {
+	if err := m.Wire(ctx); err != nil {
+		return err
+	}
+	c := m.Config
+	var err error
+	m.listener = m.Listener
+	if m.listener == nil {
+		// The host calls 127.0.0.1:<port> and the port is not public;
+		// without a host, people and containers call us from outside.
+		addr := ":" + c.Port
+		if c.HostPresent {
+			addr = "127.0.0.1:" + c.Port
+		}
+		if m.listener, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", addr, err)
+		}
+	}
+	m.server = &http.Server{Handler: m.handler, ReadHeaderTimeout: 10 * time.Second}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.listener) }()
+
+	if !c.HostPresent {
+		if err := m.startScheduler(m.handler); err != nil {
+			return err
+		}
+	}
+	m.Log.Info("ready", "addr", m.listener.Addr().String(), "hostPresent", c.HostPresent,
+		"sqlite", m.Config.SQLConnectionString == "", "partnersFile", filepath.Base(c.PartnersFile))
+	return nil
+}
+
+// Wire builds the app and its routes without listening (the subcommands
+// that only need the app use it).
+func (m *Main) Wire(ctx context.Context) error {
 	c := m.Config
 	if m.Now == nil {
 		m.Now = time.Now
@@ -79,43 +116,31 @@ func (m *Main) Open(ctx context.Context) error {
 	if c.SMSDeliveryReportGate != "" {
 		smsOpts = append(smsOpts, linksms.WithDeliveryReportGates(c.SMSDeliveryReportGate))
 	}
+	providers := map[sms2vipps.Backend]sms2vipps.PaymentProvider{sms2vipps.BackendPaycore: pc}
+	if c.VippsBaseURL != "" {
+		m.Vipps = vipps.NewClient(c.VippsBaseURL, vipps.WithHTTPClient(httpClient), vipps.WithTimeout(c.HTTPTimeout),
+			vipps.WithClock(m.Now), vipps.WithLogger(m.Log))
+		providers[sms2vipps.BackendVipps] = &vipps.PaymentProvider{Client: m.Vipps, Now: m.Now, Logger: m.Log,
+			ReturnURL: links.ReceiptURL}
+	} else if ids := partnersOn(partners, sms2vipps.BackendVipps); len(ids) > 0 {
+		return fmt.Errorf("bad configuration:\nVIPPS_BASE_URL is required: partners %v are on the vipps backend", ids)
+	}
 	m.App = &app.App{
 		Store: m.Store, Partners: partners, Links: links, Now: m.Now, Log: m.Log,
 		PollEvery: nextRunIfZero(c.PollInterval), RetryBase: nextRunIfZero(c.RetryBase),
-		Providers: map[sms2vipps.Backend]sms2vipps.PaymentProvider{sms2vipps.BackendPaycore: pc},
+		Providers: providers,
 		SMS:       linksms.NewClient(c.SMSBaseURL, c.SMSUsername, c.SMSPassword, smsOpts...),
 	}
 	if err := m.App.Init(); err != nil {
 		return err
 	}
 
-	srv := &httpapi.Server{App: m.App, GatewayAuth: c.GatewayAuth, Log: m.Log, Timers: map[string]http.Handler{
-		"Reconciler": funcs.TimerHandler("Reconciler", m.reconcile, funcs.WithLogger(m.Log)),
-	}}
-	handler := srv.Handler()
-	m.listener = m.Listener
-	if m.listener == nil {
-		// The host calls 127.0.0.1:<port> and the port is not public;
-		// without a host, people and containers call us from outside.
-		addr := ":" + c.Port
-		if c.HostPresent {
-			addr = "127.0.0.1:" + c.Port
-		}
-		if m.listener, err = net.Listen("tcp", addr); err != nil {
-			return fmt.Errorf("listen on %s: %w", addr, err)
-		}
-	}
-	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	m.served = make(chan error, 1)
-	go func() { m.served <- m.server.Serve(m.listener) }()
-
-	if !c.HostPresent {
-		if err := m.startScheduler(handler); err != nil {
-			return err
-		}
-	}
-	m.Log.Info("ready", "addr", m.listener.Addr().String(), "hostPresent", c.HostPresent,
-		"sqlite", m.Config.SQLConnectionString == "", "partnersFile", filepath.Base(c.PartnersFile))
+	srv := &httpapi.Server{App: m.App, GatewayAuth: c.GatewayAuth, Log: m.Log, Now: m.Now,
+		PublicBaseURL: c.PublicBaseURL, WebhookTolerance: c.WebhookTolerance,
+		Timers: map[string]http.Handler{
+			"Reconciler": funcs.TimerHandler("Reconciler", m.reconcile, funcs.WithLogger(m.Log)),
+		}}
+	m.handler = srv.Handler()
 	return nil
 }
 
@@ -248,4 +273,15 @@ func nextRunIfZero(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// partnersOn lists the ids of the partners on backend.
+func partnersOn(reg *partnerfile.Registry, backend sms2vipps.Backend) []int64 {
+	var ids []int64
+	for _, p := range reg.All() {
+		if p.Backend == backend {
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids
 }

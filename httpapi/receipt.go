@@ -25,11 +25,11 @@ var receiptPage = template.Must(template.New("receipt").Funcs(template.FuncMap{
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.4rem 1rem}dt{color:#666}
 .amount{font-size:2rem;font-weight:600;margin:1rem 0}</style></head>
-<body><h1>Kvittering{{with .PartnerName}} – {{.}}{{end}}</h1>
-<p class="amount">{{.Amount}}</p>
+<body><h1>{{if .Captured}}Kvittering{{else}}Status{{end}}{{with .PartnerName}} – {{.}}{{end}}</h1>
+{{if .Captured}}<p class="amount">{{.Amount}}</p>{{else}}<p class="amount">{{.Status}}</p>{{end}}
 <dl>
-<dt>Start</dt><dd>{{oslo .StartedAt}}</dd>
-<dt>Slutt</dt><dd>{{oslo .EndedAt}}</dd>
+{{if not .StartedAt.IsZero}}<dt>Start</dt><dd>{{oslo .StartedAt}}</dd>{{end}}
+{{if and .Captured (not .EndedAt.IsZero)}}<dt>Slutt</dt><dd>{{oslo .EndedAt}}</dd>{{end}}
 <dt>Reservert</dt><dd>{{.Reserved}}</dd>
 <dt>Mobil</dt><dd>{{.MSISDN}}</dd>
 <dt>Referanse</dt><dd>{{.Reference}}</dd>

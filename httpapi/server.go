@@ -8,6 +8,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/linkmobility/sms2vipps/app"
 )
@@ -20,6 +21,12 @@ type Server struct {
 	// Timers are the timer functions, by name; each is served at
 	// POST /<name> as the host invokes it.
 	Timers map[string]http.Handler
+	// PublicBaseURL is how Vipps addresses us (webhook signatures cover it).
+	PublicBaseURL string
+	// WebhookTolerance bounds how far a webhook's x-ms-date may be from now.
+	WebhookTolerance time.Duration
+	// Now is the clock for signature windows.
+	Now func() time.Time
 }
 
 // Handler returns the app's routes.
@@ -34,6 +41,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/KeywordSent", s.keywordSent)
 	mux.HandleFunc("POST /api/PaycoreStatus", s.paycoreStatus)
 	mux.HandleFunc("GET /api/receipt/{token}", s.receipt)
+	mux.HandleFunc("POST /api/VippsWebhook/{partner}", s.vippsWebhook)
 	for name, h := range s.Timers {
 		mux.Handle("POST /"+name, h)
 	}

@@ -70,7 +70,7 @@ func Parse(b []byte, getenv func(string) string) (*Registry, error) {
 			continue
 		}
 		r.byID[p.ID] = p
-		for _, sn := range p.ShortNumbers {
+		for _, sn := range shortNumbersOf(p) {
 			r.byShort[sn] = append(r.byShort[sn], p)
 		}
 	}
@@ -114,6 +114,26 @@ func (r *Registry) All() []*sms2vipps.Partner {
 	out := make([]*sms2vipps.Partner, 0, len(r.byID))
 	for _, p := range r.byID {
 		out = append(out, p)
+	}
+	return out
+}
+
+// shortNumbersOf returns the partner's short numbers and its dialogues',
+// each once.
+func shortNumbersOf(p *sms2vipps.Partner) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(sn string) {
+		if !seen[sn] {
+			seen[sn] = true
+			out = append(out, sn)
+		}
+	}
+	for _, sn := range p.ShortNumbers {
+		add(sn)
+	}
+	for _, d := range p.Dialogues {
+		add(d.ShortNumber)
 	}
 	return out
 }

@@ -26,6 +26,7 @@ func (sb *Sandbox) controlRoutes(mux *http.ServeMux) {
 	sb.Faults.controlRoutes(mux)
 	sb.Paycore.controlRoutes(mux)
 	sb.SMS.controlRoutes(mux)
+	sb.Vipps.controlRoutes(mux)
 	mux.HandleFunc("/sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusNotFound, "no such resource: "+r.Method+" "+r.URL.Path+"; see /sandbox/")
 	})
@@ -136,6 +137,19 @@ Move it with <code>POST /sandbox/clock {"advance":"90m"}</code> or <code>{"now":
 <p class="muted">JSON: <code>GET /sandbox/paycore</code>, <code>GET /sandbox/paycore/{id}</code>;
 act as the payer: <code>POST /sandbox/paycore/{id}/approve|reject|expire</code>.</p>
 
+<h2>Vipps payments</h2>
+{{if .VippsPayments}}<table><tr><th>reference</th><th>MSN</th><th>flow</th><th>amount</th><th>state</th><th>captured</th></tr>
+{{range .VippsPayments}}<tr><td><a href="/sandbox/vipps/pay/{{.MSN}}/{{.Reference}}">{{.Reference}}</a></td><td>{{.MSN}}</td>
+<td>{{.UserFlow}}</td><td>{{.Amount.Value}} øre</td><td>{{.State}}</td><td>{{.Aggregate.CapturedAmount.Value}}</td></tr>
+{{end}}</table>{{else}}<p class="muted">None yet.</p>{{end}}
+<h2>Vipps agreements</h2>
+{{if .VippsAgreements}}<table><tr><th>agreement</th><th>MSN</th><th>product</th><th>status</th></tr>
+{{range .VippsAgreements}}<tr><td><a href="/sandbox/vipps/agreement/{{.ID}}">{{.ID}}</a></td><td>{{.MSN}}</td><td>{{.ProductName}}</td><td>{{.Status}}</td></tr>
+{{end}}</table>{{else}}<p class="muted">None yet.</p>{{end}}
+<p class="muted">JSON: <code>GET /sandbox/vipps</code>; as the user: <code>POST /sandbox/vipps/payments/{msn}/{reference}/approve|reject|expire</code>,
+<code>POST /sandbox/vipps/agreements/{id}/accept|reject|expire|stop</code>; settle due charges: <code>POST /sandbox/vipps/process</code>;
+webhooks: <code>POST /sandbox/vipps/webhooks/flush|hold|auto|duplicate|drop|reorder</code>.</p>
+
 <h2>SMS sent</h2>
 {{if .SMS}}<table><tr><th>time</th><th>via</th><th>from</th><th>to</th><th>text</th></tr>
 {{range .SMS}}<tr><td>{{.Time.Format "15:04:05"}}</td><td>{{.Via}}</td><td>{{.From}}</td><td>{{.To}}</td><td>{{.Text}}</td></tr>
@@ -154,7 +168,8 @@ actions: latency (<code>"delay":"200ms"</code>), status (<code>"status":503</cod
 
 <h2>Services</h2>
 <ul><li>Paycore API: <code>{{.Base}}/paycore</code> (LINK HMAC)</li>
-<li>SMS gateway: <code>{{.Base}}/sms</code> (<code>POST /sms/send</code>, Basic auth)</li></ul>
+<li>SMS gateway: <code>{{.Base}}/sms</code> (<code>POST /sms/send</code>, Basic auth)</li>
+<li>Vipps MobilePay: <code>{{.Base}}/vipps</code> (access token, ePayment, Recurring, Webhooks)</li></ul>
 </body></html>
 `))
 
@@ -176,6 +191,7 @@ func (sb *Sandbox) handleIndex(w http.ResponseWriter, r *http.Request) {
 	err := indexPage.Execute(w, map[string]any{
 		"Now": sb.Clock.Now().UTC(), "Pre": rows, "SMS": sb.SMS.Messages(),
 		"Rules": sb.Faults.Rules(), "Base": sb.env.baseURLFor(r),
+		"VippsPayments": sb.Vipps.Payments(), "VippsAgreements": sb.Vipps.Agreements(),
 	})
 	if err != nil {
 		sb.env.log.Error("sandbox: index page", "err", err)

@@ -2,16 +2,17 @@ package sandbox
 
 import "errors"
 
-// Errors of the Go API that acts as the end user (Approve, Reject, Expire).
-// They come wrapped with the id; test them with errors.Is.
+// Errors of the Go API that acts as the end user (Approve, Reject, Expire,
+// AcceptAgreement, ...). They come wrapped with the id; test them with
+// errors.Is.
 var (
-	// ErrNotFound: there is no such pre-transaction or transaction.
+	// ErrNotFound: there is no such payment, agreement or charge.
 	ErrNotFound = errors.New("not found")
-	// ErrExpired: the pre-transaction has expired and can no longer be
-	// paid.
+	// ErrExpired: the payment or agreement has expired and can no longer
+	// be decided.
 	ErrExpired = errors.New("expired")
-	// ErrConflict: the payment has already been decided (paid, refused or
-	// captured), so the action no longer applies.
+	// ErrConflict: the payment or agreement has already been decided
+	// (paid, refused, captured, stopped), so the action no longer applies.
 	ErrConflict = errors.New("already decided")
 )
 

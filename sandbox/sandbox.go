@@ -1,19 +1,25 @@
 // Package sandbox simulates the outside systems that sms2vipps talks to, so
 // that the app and its clients can be tested end to end without them
-// (DESIGN.md §5). For now it holds LINK's Paycore API (docs/PAYCORE.md) and
-// LINK's Common SMS gateway (LINK.md §4); Vipps and the CRM are to follow.
+// (DESIGN.md §5). It holds LINK's Paycore API (docs/PAYCORE.md), LINK's
+// Common SMS gateway (LINK.md §4) and Vipps MobilePay's access token,
+// ePayment, Recurring and Webhooks APIs (VIPPS.md); the CRM is to follow.
 //
 // The simulators speak the real wire formats and enforce the real rules
-// (HMAC and Basic auth, required fields, state machines), and they are
-// written from the documents, not from our clients, so that the two check
-// each other. A test acts as the end user through the Go API (Approve,
-// Reject, Expire), moves time with the Clock, and injects faults with
-// Faults. People use the same things over HTTP under /sandbox/.
+// (HMAC, Basic auth and Bearer tokens, required fields, idempotency keys,
+// rate limits, state machines), and they are written from the documents,
+// not from our clients, so that the two check each other. A test acts as
+// the end user through the Go API (Paycore.Approve, Vipps.ApprovePayment,
+// Vipps.AcceptAgreement, Vipps.StopAgreement, ...), moves time with the
+// Clock (and Vipps.ProcessDue settles what fell due), delivers Vipps's
+// signed webhooks when and how it likes (Vipps.Webhooks), and injects
+// faults with Faults. People use the same things over HTTP under
+// /sandbox/.
 //
 // One Sandbox serves everything from one http.Handler, routed by prefix:
 //
 //	/paycore/...   the Paycore API (PAYCORE_BASE_URL = <sandbox>/paycore)
 //	/sms/...       the SMS gateway (LINK_SMS_BASE_URL = <sandbox>/sms)
+//	/vipps/...     the Vipps MobilePay APIs (VIPPS_BASE_URL = <sandbox>/vipps)
 //	/sandbox/...   the control API and pages for people and scripts
 //
 // Package sandboxtest starts one on an httptest server for tests.
@@ -33,7 +39,7 @@ import (
 )
 
 // Config configures a Sandbox. The zero value works, with no Paycore
-// partners.
+// partners and no Vipps sales units.
 type Config struct {
 	// PaycorePartners maps a Paycore partner id to its base64 HMAC secret.
 	PaycorePartners map[int64]string
@@ -66,6 +72,19 @@ type Config struct {
 	// CallbackTimeout bounds each status callback; zero means
 	// DefaultCallbackTimeout.
 	CallbackTimeout time.Duration
+
+	// VippsSalesUnits maps a Merchant-Serial-Number to its sales unit's
+	// keys and permissions.
+	VippsSalesUnits map[string]VippsSalesUnit
+	// VippsTokenTTL is the life of a Vipps access token; zero means
+	// DefaultVippsTokenTTL.
+	VippsTokenTTL time.Duration
+	// VippsNoRateLimits turns off Vipps's rate limits, which are on by
+	// default; Vipps.SetRateLimits switches them later.
+	VippsNoRateLimits bool
+	// VippsWebhookTimeout bounds each webhook delivery; zero means
+	// DefaultVippsWebhookTimeout.
+	VippsWebhookTimeout time.Duration
 }
 
 // Defaults for the Config fields left zero.
@@ -80,6 +99,7 @@ const (
 type Sandbox struct {
 	Paycore *Paycore
 	SMS     *SMSGateway
+	Vipps   *Vipps
 	Faults  *Faults
 	Clock   *Clock
 
@@ -127,6 +147,7 @@ func New(cfg Config) *Sandbox {
 	}
 	sb.SMS = newSMSGateway(e, cfg)
 	sb.Paycore = newPaycore(e, cfg, sb.SMS)
+	sb.Vipps = newVipps(e, cfg)
 	sb.handler = sb.routes()
 	return sb
 }
@@ -155,6 +176,7 @@ func (sb *Sandbox) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/paycore/", sb.Faults.wrap("paycore", writePaycoreError, sb.Paycore.apiHandler()))
 	mux.Handle("/sms/", sb.Faults.wrap("sms", writeSMSError, sb.SMS.apiHandler()))
+	mux.Handle("/vipps/", sb.Faults.wrap("vipps", writeVippsFault, sb.Vipps.apiHandler()))
 	sb.controlRoutes(mux)
 	return logRequests(sb.env.log, mux)
 }

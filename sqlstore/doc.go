@@ -18,5 +18,11 @@
 // same conformance suite (package storetest).
 //
 // Times are stored in UTC with microsecond precision; a zero time.Time is
-// NULL. Amounts are BIGINT øre.
+// NULL. Calendar dates (sms2vipps.Date) are TEXT "YYYY-MM-DD" in SQLite
+// and DATE in SQL Server, so that both compare them as dates; an empty
+// date is NULL, and any other form is refused with EINVALID. Booleans are
+// INTEGER 0/1 and BIT. Amounts are BIGINT øre. Raw bytes (a webhook event's body, a sealed
+// secret) are BLOB / VARBINARY(MAX), never NULL: an empty one reads back as
+// nil. A list of strings (a registration's events) is a JSON array in a text
+// column, in the order given; an empty list reads back as nil.
 package sqlstore

@@ -42,11 +42,21 @@ func TestMSSQLMigrate(t *testing.T) {
 		s := mustOpenMSSQL(t, dsn)
 		assert.NoError(t, s.Migrate(t.Context()))
 	})
+	t.Run("OKUpgrade", func(t *testing.T) { testUpgrade(t, openMSSQL(t, dsn)) })
+	t.Run("OKUpgradeRecurring", func(t *testing.T) { testUpgradeRecurring(t, openMSSQL(t, dsn)) })
 }
 
 // mustOpenMSSQL creates an empty database for the test, opens and migrates
 // the store on it, and drops the database when the test ends.
 func mustOpenMSSQL(tb testing.TB, dsn string) *sqlstore.Store {
+	tb.Helper()
+	s := openMSSQL(tb, dsn)
+	require.NoError(tb, s.Migrate(tb.Context()))
+	return s
+}
+
+// openMSSQL is mustOpenMSSQL without the migration.
+func openMSSQL(tb testing.TB, dsn string) *sqlstore.Store {
 	tb.Helper()
 	driver := "sqlserver"
 	if strings.Contains(strings.ToLower(dsn), "fedauth=") {
@@ -71,7 +81,6 @@ func mustOpenMSSQL(tb testing.TB, dsn string) *sqlstore.Store {
 	s, err := sqlstore.OpenSQLServer(tb.Context(), withDatabase(dsn, name))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { assert.NoError(tb, s.Close()) })
-	require.NoError(tb, s.Migrate(tb.Context()))
 	return s
 }
 

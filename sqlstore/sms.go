@@ -62,6 +62,29 @@ func (s *Store) ClaimSMS(ctx context.Context, owner string, now, until time.Time
 	return out, nil
 }
 
+// ClaimSMSByID leases the PENDING message id to owner until until, if its
+// lease is free at now or already owner's; its NextAttemptAt does not
+// matter. ECONFLICT when someone else holds it or it is no longer PENDING,
+// ENOTFOUND when there is no such message.
+func (s *Store) ClaimSMSByID(ctx context.Context, id int64, owner string, now, until time.Time) (*sms2vipps.OutboundSMS, error) {
+	if owner == "" {
+		return nil, invalid("lease owner is empty")
+	}
+	out, err := querySMS(ctx, s.w(), s.d.q.claimSMSByID,
+		sql.Named("id", id), sql.Named("owner", owner),
+		sql.Named("now", s.d.timeArg(now)), sql.Named("until", s.d.timeArg(until)))
+	if err != nil {
+		return nil, s.translate(err, "sms", "claim sms by id")
+	}
+	if len(out) == 0 {
+		if err := s.exists(ctx, s.d.q.smsExists, sql.Named("id", id)); err != nil {
+			return nil, s.translate(err, "sms", "claim sms by id")
+		}
+		return nil, conflict("sms is leased by another worker or no longer pending", "claim sms by id: lease held or not pending")
+	}
+	return out[0], nil
+}
+
 // UpdateSMS writes State, Attempts, NextAttemptAt, LastError,
 // GatewayMessageID and SentAt of a message owner holds, and frees the lease
 // (also on m). Owner still holds an expired lease nobody took over. Returns

@@ -36,6 +36,23 @@ func hasWord(stmt, w string) bool {
 	return regexp.MustCompile(`(?i)(^|[^A-Za-z_])` + regexp.QuoteMeta(w) + `($|[^A-Za-z_])`).MatchString(s)
 }
 
+var (
+	setClauseRE = regexp.MustCompile(`(?is)\bSET\b(.*?)(?:\bWHERE\b|\bOUTPUT\b|\bRETURNING\b|\bWHEN\b|$)`)
+	setColumnRE = regexp.MustCompile(`(?:^|,)\s*(\w+)\s*=`)
+)
+
+// setColumns returns the columns the SET clauses of a statement (UPDATE,
+// upsert) write.
+func setColumns(stmt string) []string {
+	set := map[string]bool{}
+	for _, clause := range setClauseRE.FindAllStringSubmatch(stmt, -1) {
+		for _, m := range setColumnRE.FindAllStringSubmatch(clause[1], -1) {
+			set[strings.ToLower(m[1])] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
 func TestStatements(t *testing.T) {
 	lite, ms := sqlstore.Statements("sqlite"), sqlstore.Statements("mssql")
 	require.Equal(t, slices.Sorted(maps.Keys(lite)), slices.Sorted(maps.Keys(ms)))
@@ -49,12 +66,19 @@ func TestStatements(t *testing.T) {
 			}
 			// The Go passes the same named arguments to both.
 			assert.Equal(t, params(lite[name]), params(tsql), "parameters")
-			for _, w := range []string{"LIMIT", "RETURNING", "ON CONFLICT", "json_each", "AUTOINCREMENT", "STRICT", "?", "IFNULL", "TRUE", "FALSE"} {
+			for _, w := range []string{"LIMIT", "RETURNING", "ON CONFLICT", "excluded", "json_each", "AUTOINCREMENT", "STRICT", "?", "IFNULL", "TRUE", "FALSE"} {
 				assert.False(t, hasWord(tsql, w), "T-SQL uses %s", w)
 			}
-			for _, w := range []string{"TOP", "OUTPUT", "OPENJSON", "NVARCHAR", "UPDLOCK", "GETUTCDATE"} {
+			for _, w := range []string{"TOP", "OUTPUT", "MERGE", "OPENJSON", "NVARCHAR", "UPDLOCK", "HOLDLOCK", "GETUTCDATE"} {
 				assert.False(t, hasWord(lite[name], w), "SQLite statement uses %s", w)
 			}
+			// MERGE must end with one, and the rest follow suit.
+			assert.True(t, strings.HasSuffix(strings.TrimSpace(tsql), ";"), "T-SQL statement not ended by ';'")
+			// Both write the same columns.
+			if hasWord(tsql, "UPDATE") {
+				assert.NotEmpty(t, setColumns(tsql), "columns in SET")
+			}
+			assert.Equal(t, setColumns(lite[name]), setColumns(tsql), "columns in SET")
 			assert.Equal(t, strings.Count(tsql, "("), strings.Count(tsql, ")"), "unbalanced parentheses")
 			assert.Equal(t, 0, strings.Count(tsql, "'")%2, "unbalanced quotes")
 		})
@@ -110,10 +134,15 @@ func TestMigrationFiles(t *testing.T) {
 	for version, tsql := range ms {
 		t.Run(version, func(t *testing.T) {
 			for _, st := range tsql {
-				for _, w := range []string{"AUTOINCREMENT", "STRICT", "TEXT", "INTEGER", "IF NOT EXISTS"} {
+				for _, w := range []string{"AUTOINCREMENT", "STRICT", "TEXT", "INTEGER", "BLOB", "IF NOT EXISTS"} {
 					assert.False(t, hasWord(st, w), "T-SQL migration uses %s: %q", w, st)
 				}
 				assert.Equal(t, strings.Count(st, "("), strings.Count(st, ")"), "unbalanced parentheses: %q", st)
+			}
+			for _, st := range lite[version] {
+				for _, w := range []string{"NVARCHAR", "VARBINARY", "DATETIME2", "BIGINT", "IDENTITY", "COLLATE"} {
+					assert.False(t, hasWord(st, w), "SQLite migration uses %s: %q", w, st)
+				}
 			}
 			// The same tables, columns and indexes in both, so that the
 			// shared Go fits either.

@@ -111,6 +111,7 @@ var sqliteDialect = &dialect{
 	q:          &sqliteQueries,
 	migrations: "migrations/sqlite",
 	timeArg:    textTime,
+	dateArg:    textDate,
 	classify:   sqliteClassify,
 }
 
@@ -126,6 +127,21 @@ const sqliteSessionColumns = `id, partner_id, msisdn, short_number, backend, sta
 const sqliteSMSColumns = `id, dedupe_key, partner_id, session_id, to_msisdn, originator, body,
 	mo_reference_id, state, attempts, next_attempt_at, last_error,
 	gateway_message_id, created_at, sent_at, lease_owner, lease_until`
+
+const sqliteWebhookEventColumns = `id, event_key, partner_id, name, reference, charge_id, body, received_at,
+	state, attempts, next_attempt_at, last_error, processed_at, lease_owner, lease_until`
+
+const sqliteWebhookRegistrationColumns = `id, partner_id, msn, url, events, sealed_secret, created_at`
+
+const sqliteSubscriptionColumns = `id, partner_id, order_number, source, msisdn, short_number, group_id, provider,
+	currency, amount, campaign_amount, billing_interval, product_name, product_description,
+	sms_text, send_sms, originator, crm_added, agreement_id, agreement_url, sms_queued,
+	state, agreement_status, activated_at, anchor, next_period, past_due_since, stopped_at, stop_reason,
+	attempts, last_error, next_check, lease_owner, lease_until, version, created_at, updated_at`
+
+const sqliteChargeColumns = `id, subscription_id, partner_id, agreement_id, period_start, amount, due_date, retry_days,
+	state, vipps_status, failure_reason, attempts, last_error, next_check,
+	lease_owner, lease_until, version, created_at, updated_at, charged_at`
 
 var sqliteQueries = queries{
 	insertInbound: `INSERT INTO inbound_messages (message_id, msisdn, short_number, keyword, received_at, recorded_at)
@@ -198,12 +214,196 @@ WHERE id IN (
 	LIMIT @limit)
 RETURNING ` + sqliteSMSColumns,
 
+	claimSMSByID: `UPDATE sms_outbox SET lease_owner = @owner, lease_until = @until
+WHERE id = @id AND state = 'PENDING'
+	AND (lease_owner = '' OR lease_owner = @owner OR lease_until IS NULL OR lease_until <= @now)
+RETURNING ` + sqliteSMSColumns,
+
 	updateSMS: `UPDATE sms_outbox SET
 	state = @state, attempts = @attempts, next_attempt_at = @next_attempt_at, last_error = @last_error,
 	gateway_message_id = @gateway_message_id, sent_at = @sent_at, lease_owner = '', lease_until = NULL
 WHERE id = @id AND lease_owner = @owner`,
 
 	listSMS: `SELECT ` + sqliteSMSColumns + ` FROM sms_outbox WHERE session_id = @session_id ORDER BY id`,
+
+	insertWebhookEvent: `INSERT INTO webhook_events (event_key, partner_id, name, reference, charge_id, body, received_at,
+	state, attempts, next_attempt_at, last_error, processed_at, lease_owner, lease_until)
+VALUES (@event_key, @partner_id, @name, @reference, @charge_id, @body, @received_at,
+	@state, @attempts, @next_attempt_at, @last_error, @processed_at, @lease_owner, @lease_until)
+ON CONFLICT (event_key) DO NOTHING
+RETURNING id`,
+
+	webhookEventByKey: `SELECT ` + sqliteWebhookEventColumns + ` FROM webhook_events WHERE event_key = @event_key`,
+
+	webhookEventExists: `SELECT 1 FROM webhook_events WHERE id = @id`,
+
+	// As claimSMS: one statement, one writer.
+	claimWebhookEvents: `UPDATE webhook_events SET lease_owner = @owner, lease_until = @until
+WHERE id IN (
+	SELECT id FROM webhook_events
+	WHERE state = 'PENDING'
+		AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
+		AND (lease_owner = '' OR lease_until IS NULL OR lease_until <= @now)
+	ORDER BY id
+	LIMIT @limit)
+RETURNING ` + sqliteWebhookEventColumns,
+
+	claimWebhookEvent: `UPDATE webhook_events SET lease_owner = @owner, lease_until = @until
+WHERE id = @id AND state = 'PENDING'
+	AND (lease_owner = '' OR lease_owner = @owner OR lease_until IS NULL OR lease_until <= @now)
+RETURNING ` + sqliteWebhookEventColumns,
+
+	updateWebhookEvent: `UPDATE webhook_events SET
+	state = @state, attempts = @attempts, next_attempt_at = @next_attempt_at, last_error = @last_error,
+	processed_at = @processed_at, lease_owner = '', lease_until = NULL
+WHERE id = @id AND lease_owner = @owner`,
+
+	putWebhookRegistration: `INSERT INTO webhook_registrations (` + sqliteWebhookRegistrationColumns + `)
+VALUES (@id, @partner_id, @msn, @url, @events, @sealed_secret, @created_at)
+ON CONFLICT (id) DO UPDATE SET
+	partner_id = excluded.partner_id, msn = excluded.msn, url = excluded.url, events = excluded.events,
+	sealed_secret = excluded.sealed_secret, created_at = excluded.created_at`,
+
+	webhookRegistrations: `SELECT ` + sqliteWebhookRegistrationColumns + ` FROM webhook_registrations
+WHERE partner_id = @partner_id
+ORDER BY created_at, id`,
+
+	allWebhookRegistrations: `SELECT ` + sqliteWebhookRegistrationColumns + ` FROM webhook_registrations
+ORDER BY created_at, id`,
+
+	deleteWebhookRegistration: `DELETE FROM webhook_registrations WHERE id = @id`,
+
+	insertSubscription: `INSERT INTO subscriptions (` + sqliteSubscriptionColumns + `)
+VALUES (@id, @partner_id, @order_number, @source, @msisdn, @short_number, @group_id, @provider,
+	@currency, @amount, @campaign_amount, @billing_interval, @product_name, @product_description,
+	@sms_text, @send_sms, @originator, @crm_added, @agreement_id, @agreement_url, @sms_queued,
+	@state, @agreement_status, @activated_at, @anchor, @next_period, @past_due_since, @stopped_at, @stop_reason,
+	@attempts, @last_error, @next_check, @lease_owner, @lease_until, @version, @created_at, @updated_at)`,
+
+	subscription: `SELECT ` + sqliteSubscriptionColumns + ` FROM subscriptions WHERE id = @id`,
+
+	subscriptionExists: `SELECT 1 FROM subscriptions WHERE id = @id`,
+
+	// order_number = @order_number implies the NOT NULL of
+	// ux_subscriptions_order, so the lookup uses that index.
+	subscriptionByOrderNumber: `SELECT ` + sqliteSubscriptionColumns + ` FROM subscriptions
+WHERE partner_id = @partner_id AND order_number = @order_number`,
+
+	// Nothing stops two rows naming one agreement; the oldest is the one.
+	subscriptionByAgreement: `SELECT ` + sqliteSubscriptionColumns + ` FROM subscriptions
+WHERE agreement_id = @agreement_id
+ORDER BY created_at, id
+LIMIT 1`,
+
+	subscriptionsByMSISDN: `SELECT ` + sqliteSubscriptionColumns + ` FROM subscriptions
+WHERE msisdn = @msisdn AND partner_id = @partner_id
+ORDER BY created_at, id`,
+
+	allSubscriptionsByMSISDN: `SELECT ` + sqliteSubscriptionColumns + ` FROM subscriptions
+WHERE msisdn = @msisdn
+ORDER BY created_at, id`,
+
+	// Leases are left alone: they belong to claimSubscription,
+	// claimDueSubscriptions and releaseSubscription. A zero CreatedAt
+	// keeps the stored one.
+	updateSubscription: `UPDATE subscriptions SET
+	partner_id = @partner_id, order_number = @order_number, source = @source, msisdn = @msisdn,
+	short_number = @short_number, group_id = @group_id, provider = @provider, currency = @currency,
+	amount = @amount, campaign_amount = @campaign_amount, billing_interval = @billing_interval,
+	product_name = @product_name, product_description = @product_description, sms_text = @sms_text,
+	send_sms = @send_sms, originator = @originator, crm_added = @crm_added, agreement_id = @agreement_id,
+	agreement_url = @agreement_url, sms_queued = @sms_queued, state = @state,
+	agreement_status = @agreement_status, activated_at = @activated_at, anchor = @anchor,
+	next_period = @next_period, past_due_since = @past_due_since, stopped_at = @stopped_at,
+	stop_reason = @stop_reason, attempts = @attempts, last_error = @last_error, next_check = @next_check,
+	created_at = COALESCE(@created_at, created_at), version = version + 1, updated_at = @updated_at
+WHERE id = @id AND version = @version`,
+
+	// As sessionsToCheck.
+	subscriptionsToCheck: `SELECT ` + sqliteSubscriptionColumns + ` FROM subscriptions
+WHERE state IN (SELECT value FROM json_each(@states))
+	AND (next_check IS NULL OR next_check <= @now)
+	AND (lease_owner = '' OR lease_until IS NULL OR lease_until <= @now)
+ORDER BY next_check, id
+LIMIT @limit`,
+
+	claimSubscription: `UPDATE subscriptions SET lease_owner = @owner, lease_until = @until
+WHERE id = @id AND (lease_owner = '' OR lease_owner = @owner OR lease_until IS NULL OR lease_until <= @now)
+RETURNING ` + sqliteSubscriptionColumns,
+
+	// One statement, and SQLite has one writer: no two claimers can pick
+	// the same row. The WHERE holds the filter of ix_subscriptions_due
+	// word for word, so the inner select can walk that index in
+	// (next_period, id) order, read the lease from it, and stop at the
+	// limit: no sort, no table row read for a leased subscription. INDEXED
+	// BY makes sure it does (the planner would rather take
+	// ix_subscriptions_check for the state list, and sort every due row),
+	// and fails the statement should the index ever stop fitting it. Rows
+	// are picked by rowid, one B-tree step less than by id.
+	claimDueSubscriptions: `UPDATE subscriptions SET lease_owner = @owner, lease_until = @until
+WHERE rowid IN (
+	SELECT rowid FROM subscriptions INDEXED BY ix_subscriptions_due
+	WHERE state IN ('ACTIVE', 'PAST_DUE') AND next_period IS NOT NULL
+		AND next_period <= @horizon
+		AND (lease_owner = '' OR lease_until IS NULL OR lease_until <= @now)
+	ORDER BY next_period, id
+	LIMIT @limit)
+RETURNING ` + sqliteSubscriptionColumns,
+
+	releaseSubscription: `UPDATE subscriptions SET lease_owner = '', lease_until = NULL
+WHERE id = @id AND lease_owner = @owner`,
+
+	insertCharge: `INSERT INTO charges (` + sqliteChargeColumns + `)
+VALUES (@id, @subscription_id, @partner_id, @agreement_id, @period_start, @amount, @due_date, @retry_days,
+	@state, @vipps_status, @failure_reason, @attempts, @last_error, @next_check,
+	@lease_owner, @lease_until, @version, @created_at, @updated_at, @charged_at)`,
+
+	charge: `SELECT ` + sqliteChargeColumns + ` FROM charges WHERE id = @id`,
+
+	chargeExists: `SELECT 1 FROM charges WHERE id = @id`,
+
+	chargeForPeriod: `SELECT ` + sqliteChargeColumns + ` FROM charges
+WHERE subscription_id = @subscription_id AND period_start = @period_start`,
+
+	listCharges: `SELECT ` + sqliteChargeColumns + ` FROM charges
+WHERE subscription_id = @subscription_id
+ORDER BY period_start, id`,
+
+	chargesByAgreement: `SELECT ` + sqliteChargeColumns + ` FROM charges
+WHERE agreement_id = @agreement_id
+ORDER BY period_start, id`,
+
+	chargesByAgreementStates: `SELECT ` + sqliteChargeColumns + ` FROM charges
+WHERE agreement_id = @agreement_id AND state IN (SELECT value FROM json_each(@states))
+ORDER BY period_start, id`,
+
+	// Leases are left alone: they belong to claimCharges and
+	// releaseCharge. A zero CreatedAt keeps the stored one.
+	updateCharge: `UPDATE charges SET
+	subscription_id = @subscription_id, partner_id = @partner_id, agreement_id = @agreement_id,
+	period_start = @period_start, amount = @amount, due_date = @due_date, retry_days = @retry_days,
+	state = @state, vipps_status = @vipps_status, failure_reason = @failure_reason, attempts = @attempts,
+	last_error = @last_error, next_check = @next_check, created_at = COALESCE(@created_at, created_at),
+	charged_at = @charged_at,
+	version = version + 1, updated_at = @updated_at
+WHERE id = @id AND version = @version`,
+
+	// As claimSMS: one statement, one writer. The states are a list, so
+	// the due rows of each are merged by a sort bounded by the limit;
+	// ix_charges_check holds the lease, so leased charges cost no table
+	// read. Rows are picked by rowid, one B-tree step less than by id.
+	claimCharges: `UPDATE charges SET lease_owner = @owner, lease_until = @until
+WHERE rowid IN (
+	SELECT rowid FROM charges
+	WHERE state IN (SELECT value FROM json_each(@states))
+		AND (next_check IS NULL OR next_check <= @now)
+		AND (lease_owner = '' OR lease_until IS NULL OR lease_until <= @now)
+	ORDER BY next_check, id
+	LIMIT @limit)
+RETURNING ` + sqliteChargeColumns,
+
+	releaseCharge: `UPDATE charges SET lease_owner = '', lease_until = NULL
+WHERE id = @id AND lease_owner = @owner`,
 
 	createMigrations: `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version    TEXT NOT NULL PRIMARY KEY,

@@ -78,6 +78,24 @@ func TestSQLiteMigrate(t *testing.T) {
 		}
 		assert.NoError(t, stores[0].RecordInbound(t.Context(), sms2vipps.InboundMessage{MessageID: "mo-1"}))
 	})
+	t.Run("OKUpgrade", func(t *testing.T) {
+		s, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "test.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		testUpgrade(t, s)
+	})
+	t.Run("OKUpgradeRecurring", func(t *testing.T) {
+		s, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "test.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		testUpgradeRecurring(t, s)
+	})
+	t.Run("OKUpgradeMemory", func(t *testing.T) {
+		s, err := sqlstore.OpenSQLite(t.Context(), ":memory:")
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		testUpgrade(t, s)
+	})
 }
 
 func TestSQLiteStorage(t *testing.T) {

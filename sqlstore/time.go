@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/golang-sql/civil"
+	"github.com/linkmobility/sms2vipps"
 	mssql "github.com/microsoft/go-mssqldb"
 )
 
@@ -63,5 +64,74 @@ func (d timeDest) parse(s string) error {
 		}
 	}
 	*d.t = t.UTC()
+	return nil
+}
+
+// dateLayout is how a sms2vipps.Date is written, and how SQLite holds one:
+// fixed width, so that comparing the text compares the dates.
+const dateLayout = "2006-01-02"
+
+// checkDate returns EINVALID unless d is empty or a calendar date in
+// dateLayout, so that SQLite holds dates in one form only and SQL Server
+// gets a date it can store. field names d in the message.
+func checkDate(field string, d sms2vipps.Date) error {
+	if d == "" {
+		return nil
+	}
+	t, err := time.Parse(dateLayout, string(d))
+	if err != nil || t.Format(dateLayout) != string(d) || t.Year() < 1 {
+		return invalid("%s %q is not a date (YYYY-MM-DD)", field, string(d))
+	}
+	return nil
+}
+
+// checkDates is checkDate for two fields, the first error winning.
+func checkDates(field1 string, d1 sms2vipps.Date, field2 string, d2 sms2vipps.Date) error {
+	if err := checkDate(field1, d1); err != nil {
+		return err
+	}
+	return checkDate(field2, d2)
+}
+
+// textDate encodes a checked date for a SQLite TEXT column.
+func textDate(d sms2vipps.Date) any {
+	if d == "" {
+		return nil
+	}
+	return string(d)
+}
+
+// sqlDate encodes a checked date for a SQL Server DATE column. A string
+// would make SQL Server convert, and a plain time.Time travels as
+// DATETIMEOFFSET; a DATE parameter compares with the column as it is.
+func sqlDate(d sms2vipps.Date) any {
+	if d == "" {
+		return mssql.NullDate{}
+	}
+	cd, err := civil.ParseDate(string(d))
+	if err != nil {
+		// Callers check dates first. Should one slip through, SQL Server
+		// refuses the string rather than storing NULL for it.
+		return string(d)
+	}
+	return mssql.NullDate{Date: cd, Valid: true}
+}
+
+// dateDest scans a date column of either dialect; NULL is the empty date.
+type dateDest struct{ d *sms2vipps.Date }
+
+func (d dateDest) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*d.d = ""
+	case time.Time:
+		*d.d = sms2vipps.Date(v.Format(dateLayout))
+	case string:
+		*d.d = sms2vipps.Date(v)
+	case []byte:
+		*d.d = sms2vipps.Date(v)
+	default:
+		return fmt.Errorf("cannot scan %T into a date", v)
+	}
 	return nil
 }

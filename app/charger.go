@@ -1,0 +1,251 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/linkmobility/sms2vipps"
+)
+
+// Charger defaults.
+const (
+	defaultLeadDays  = 2
+	defaultRetryDays = 2
+	defaultGraceDays = 7
+	// maxLeadDays bounds the horizon of one claim; a partner's own lead is
+	// applied after.
+	maxLeadDays = 14
+	// chargeBatch is how many charges one claim (and one batch call) takes;
+	// Vipps's batch endpoint takes at most 2,000.
+	chargeBatch = 2000
+)
+
+// ChargeReport counts what one RecurringCharger run did.
+type ChargeReport struct {
+	PeriodsDue     int // periods found due (subscriptions claimed)
+	Created        int // charge rows written
+	Existing       int // the period already had its row (an earlier run)
+	Submitted      int // charges the provider now has
+	FailedToCreate int // refused by the provider for good
+	Retrying       int // unclear answers, retried by a later run
+	Followed       int // charges read back
+	Charged        int
+	Failed         int
+	Cancelled      int
+	Duration       time.Duration
+}
+
+// Lines renders the report for the Functions host's Logs.
+func (r ChargeReport) Lines() []string {
+	return []string{
+		fmt.Sprintf("periods due=%d charges created=%d already existing=%d", r.PeriodsDue, r.Created, r.Existing),
+		fmt.Sprintf("sent to vipps=%d failed to create=%d retrying=%d", r.Submitted, r.FailedToCreate, r.Retrying),
+		fmt.Sprintf("followed=%d charged=%d failed=%d cancelled=%d", r.Followed, r.Charged, r.Failed, r.Cancelled),
+		fmt.Sprintf("duration=%s", r.Duration.Round(time.Millisecond)),
+	}
+}
+
+// RunCharger charges every active subscription once per period: it
+// writes the period's charge row (unique per subscription and period)
+// before anything is sent, sends the rows Vipps does not have yet, and
+// reads back the charges that are due and not final. Every step claims its
+// rows with a lease, so overlapping runs, a run retried by the host, or
+// several instances never handle a row twice, and a crashed run's rows are
+// taken over when its leases expire.
+func (a *App) RunCharger(ctx context.Context) (ChargeReport, error) {
+	start := time.Now()
+	var n counters
+	err := a.materialize(ctx, &n)
+	if err == nil {
+		err = a.submitCharges(ctx, &n)
+	}
+	if err == nil {
+		err = a.followCharges(ctx, &n)
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	rep := n.report()
+	rep.Duration = time.Since(start)
+	return rep, err
+}
+
+// counters are a run's counts, shared by its workers.
+type counters struct {
+	periodsDue, created, existing, submitted, failedToCreate, retrying atomic.Int64
+	followed, charged, failed, cancelled                                atomic.Int64
+}
+
+func (n *counters) report() ChargeReport {
+	return ChargeReport{
+		PeriodsDue: int(n.periodsDue.Load()), Created: int(n.created.Load()), Existing: int(n.existing.Load()),
+		Submitted: int(n.submitted.Load()), FailedToCreate: int(n.failedToCreate.Load()), Retrying: int(n.retrying.Load()),
+		Followed: int(n.followed.Load()), Charged: int(n.charged.Load()), Failed: int(n.failed.Load()), Cancelled: int(n.cancelled.Load()),
+	}
+}
+
+// chargeID derives the charge's id (Vipps orderId, ≤ 50 of [A-Za-z0-9-])
+// and so its idempotency root (≤ 40) from the subscription and the period:
+// a re-run computes the same id for the same period.
+func chargeID(subscriptionID string, period sms2vipps.Date) string {
+	sum := sha256.Sum256([]byte(subscriptionID + ":" + string(period)))
+	return "ch-" + hex.EncodeToString(sum[:])[:24] + "-" + strings.ReplaceAll(string(period), "-", "")
+}
+
+// materialize writes the charge rows of the due periods and moves each
+// subscription to its next period, in one transaction per subscription.
+func (a *App) materialize(ctx context.Context, n *counters) error {
+	owner := a.owner()
+	today := sms2vipps.DateOf(a.now())
+	// Bounded, so a run always ends; a subscription several periods behind
+	// is claimed again in the same run for each missed period.
+	for range 10_000 {
+		if ctx.Err() != nil {
+			break
+		}
+		now := a.now()
+		subs, err := a.Store.ClaimDueSubscriptions(ctx, owner, now, now.Add(a.LeaseTTL), today.AddDays(maxLeadDays), chargeBatch)
+		if err != nil {
+			return fmt.Errorf("claim due subscriptions: %w", err)
+		}
+		if len(subs) == 0 {
+			return nil
+		}
+		progressed := a.forEach(ctx, subs, func(s *sms2vipps.Subscription) bool {
+			defer a.releaseSubscription(ctx, s.ID, owner)
+			return a.materializeOne(ctx, s, today, n)
+		})
+		if !progressed {
+			// Every claimed subscription is beyond its partner's lead
+			// window: nothing more is due today.
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+// materializeOne writes one subscription's next period, if it is within
+// the partner's lead window; it reports whether it wrote or found one.
+func (a *App) materializeOne(ctx context.Context, s *sms2vipps.Subscription, today sms2vipps.Date, n *counters) bool {
+	p, err := a.Partners.Partner(ctx, s.PartnerID)
+	if err != nil {
+		a.Log.Error("charger: partner of subscription", "subscription", s.ID, "err", err)
+		return false
+	}
+	lead := p.Recurring.LeadDays
+	if lead <= 0 {
+		lead = defaultLeadDays
+	}
+	if today.AddDays(lead).Before(s.NextPeriod) {
+		return false
+	}
+	c := a.newCharge(p, s, today)
+	next, err := sms2vipps.NextPeriodStart(s.Anchor, s.Interval, s.NextPeriod)
+	if err != nil {
+		a.Log.Error("charger: period", "subscription", s.ID, "err", err)
+		return false
+	}
+	n.periodsDue.Add(1)
+	err = a.Store.Atomic(ctx, func(tx sms2vipps.Store) error {
+		if err := tx.CreateCharge(ctx, c); err != nil {
+			return err
+		}
+		s.NextPeriod = next
+		return tx.UpdateSubscription(ctx, s)
+	})
+	if sms2vipps.ErrorCode(err) == sms2vipps.ECONFLICT {
+		// The period has its row already (or the subscription moved on):
+		// re-read and move on without a second charge.
+		err = a.skipExisting(ctx, s.ID, c.PeriodStart, next)
+		if err == nil {
+			n.existing.Add(1)
+			return true
+		}
+	}
+	if err != nil {
+		a.Log.Error("charger: write charge", "subscription", s.ID, "period", c.PeriodStart, "err", err)
+		return false
+	}
+	n.created.Add(1)
+	return true
+}
+
+// skipExisting advances a subscription whose period already has a charge.
+func (a *App) skipExisting(ctx context.Context, id string, period, next sms2vipps.Date) error {
+	for range 3 {
+		s, err := a.Store.Subscription(ctx, id)
+		if err != nil {
+			return err
+		}
+		if s.NextPeriod != period {
+			return nil // someone else moved it
+		}
+		if _, err := a.Store.ChargeForPeriod(ctx, id, period); err != nil {
+			return err // no row: the conflict was the version; try again next run
+		}
+		s.NextPeriod = next
+		if err := a.Store.UpdateSubscription(ctx, s); sms2vipps.ErrorCode(err) != sms2vipps.ECONFLICT {
+			return err
+		}
+	}
+	return sms2vipps.Errorf(sms2vipps.ECONFLICT, "subscription %s keeps changing", id)
+}
+
+// newCharge prices the subscription's next period: the first period at the
+// campaign price, the others at the agreement's price as it is now (so a
+// price change applies from the next period not yet written).
+func (a *App) newCharge(p *sms2vipps.Partner, s *sms2vipps.Subscription, today sms2vipps.Date) *sms2vipps.Charge {
+	amount := s.Amount
+	if n, ok := sms2vipps.PeriodIndex(s.Anchor, s.Interval, s.NextPeriod); ok && n == 0 && s.CampaignAmount > 0 {
+		amount = s.CampaignAmount
+	}
+	// Vipps takes charges until midnight before the due date (VIPPS.md §3,
+	// since late 2025): a period that starts today or earlier is due
+	// tomorrow.
+	due := s.NextPeriod
+	if tomorrow := today.AddDays(1); due.Before(tomorrow) {
+		due = tomorrow
+	}
+	retry := defaultRetryDays
+	if p.Recurring.RetryDays != nil {
+		retry = *p.Recurring.RetryDays
+	}
+	now := a.now()
+	return &sms2vipps.Charge{
+		ID: chargeID(s.ID, s.NextPeriod), SubscriptionID: s.ID, PartnerID: s.PartnerID, AgreementID: s.AgreementID,
+		PeriodStart: s.NextPeriod, Amount: amount, Due: due, RetryDays: retry,
+		State: sms2vipps.ChargeNew, NextCheck: now, CreatedAt: now,
+	}
+}
+
+// forEach runs fn on each subscription with bounded concurrency and
+// reports whether any call returned true.
+func (a *App) forEach(ctx context.Context, subs []*sms2vipps.Subscription, fn func(*sms2vipps.Subscription) bool) bool {
+	var wg sync.WaitGroup
+	var any bool
+	var anyMu sync.Mutex
+	sem := make(chan struct{}, a.Workers)
+	for _, s := range subs {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if fn(s) {
+				anyMu.Lock()
+				any = true
+				anyMu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return any
+}
