@@ -18,7 +18,7 @@ const module = "github.com/linkmobility/sms2vipps"
 var allowed = map[string][]string{
 	"":                    {},
 	"app":                 {""},
-	"httpapi":             {"", "app", "phone", "funcs", "vippssig"},
+	"httpapi":             {"", "app", "phone", "funcs", "vippssig", "linkhmac"},
 	"vippssig":            {},
 	"vipps":               {""},
 	"tablestore":          {""},

@@ -3,6 +3,7 @@ package sms2vipps
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -267,6 +268,18 @@ func (p *Partner) Validate() error {
 		v.Check(p.Vipps.SubscriptionKey != "", "vipps.subscriptionKey", "must not be empty for the vipps backend")
 		v.Check(p.Vipps.ReservationLifetime >= 0, "vipps.reservationLifetime", "must not be negative")
 	}
+	if p.Backend == BackendVipps && (len(p.Dialogues) > 0 || p.API.Secret != "") {
+		// Vipps requires both on every agreement; the agreement URL must be
+		// a real page where the user can manage the subscription.
+		v.Check(webURL(p.Recurring.MerchantAgreementURL), "recurring.merchantAgreementUrl",
+			"must be an https URL (the Manage agreement page in the Vipps app)")
+		v.Check(webURL(p.Recurring.MerchantRedirectURL), "recurring.merchantRedirectUrl",
+			"must be an https URL (where the user lands after accepting)")
+	}
+	if r := p.Recurring.RetryDays; r != nil {
+		v.Check(*r >= 0 && *r <= 14, "recurring.retryDays", "must be 0 to 14 (Vipps's range)")
+	}
+	v.Check(p.Recurring.LeadDays >= 0 && p.Recurring.LeadDays <= 14, "recurring.leadDays", "must be 0 to 14")
 	if p.Backend == BackendPaycore {
 		v.Check(p.Paycore.Secret != "", "paycore.secret", "must not be empty for the paycore backend")
 		v.Check(p.Texts.PaymentLink == "" || strings.Contains(p.Texts.PaymentLink, "{{paymentSelectionPageUrl}}"),
@@ -380,4 +393,15 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// webURL accepts https URLs, and http ones on this machine (tests and the
+// sandbox).
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	h := u.Hostname()
+	return u.Scheme == "https" || (u.Scheme == "http" && (h == "localhost" || h == "127.0.0.1"))
 }

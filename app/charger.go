@@ -38,6 +38,7 @@ type ChargeReport struct {
 	Charged        int
 	Failed         int
 	Cancelled      int
+	SMS            OutboxReport
 	Duration       time.Duration
 }
 
@@ -47,6 +48,7 @@ func (r ChargeReport) Lines() []string {
 		fmt.Sprintf("periods due=%d charges created=%d already existing=%d", r.PeriodsDue, r.Created, r.Existing),
 		fmt.Sprintf("sent to vipps=%d failed to create=%d retrying=%d", r.Submitted, r.FailedToCreate, r.Retrying),
 		fmt.Sprintf("followed=%d charged=%d failed=%d cancelled=%d", r.Followed, r.Charged, r.Failed, r.Cancelled),
+		fmt.Sprintf("sms sent=%d retrying=%d failed=%d", r.SMS.Sent, r.SMS.Retrying, r.SMS.Failed),
 		fmt.Sprintf("duration=%s", r.Duration.Round(time.Millisecond)),
 	}
 }
@@ -72,6 +74,8 @@ func (a *App) RunCharger(ctx context.Context) (ChargeReport, error) {
 		err = ctx.Err()
 	}
 	rep := n.report()
+	// Receipts and dunning notices go out now, not at the next Reconciler.
+	rep.SMS = a.DrainOutbox(ctx, 0)
 	rep.Duration = time.Since(start)
 	return rep, err
 }

@@ -329,3 +329,17 @@ func (a *App) AgreementURLFor(ctx context.Context, token string) (string, error)
 	}
 	return s.AgreementURL, nil
 }
+
+// SubscriptionFor returns the partner's subscription and its charges;
+// another partner's subscription is ENOTFOUND.
+func (a *App) SubscriptionFor(ctx context.Context, partnerID int64, id string) (*sms2vipps.Subscription, []*sms2vipps.Charge, error) {
+	s, err := a.Store.Subscription(ctx, id)
+	if err != nil || s.PartnerID != partnerID {
+		return nil, nil, sms2vipps.Errorf(sms2vipps.ENOTFOUND, "no such subscription")
+	}
+	cs, err := a.Store.ListCharges(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, cs, nil
+}

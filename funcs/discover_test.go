@@ -63,7 +63,7 @@ func TestLoadFunctions(t *testing.T) {
 		for _, f := range fns {
 			names = append(names, f.Name)
 		}
-		assert.Equal(t, []string{"KeywordSent", "PaycoreStatus", "Receipt", "Reconciler", "VippsWebhook"}, names)
+		assert.Equal(t, []string{"AgreementLink", "KeywordSent", "PaycoreStatus", "Receipt", "Reconciler", "RecurringCharger", "SMS2VippsFunction", "Subscriptions", "VippsWebhook"}, names)
 	})
 }
 

@@ -107,7 +107,7 @@ func TestNewScheduler(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, []string{"Charger", "Reconciler", "VippsWebhook"}, s.Functions(), "timers only, disabled skipped")
+			assert.Equal(t, []string{"Charger", "Reconciler"}, s.Functions(), "timers only, disabled skipped")
 			next, ok := s.Next("Reconciler", from)
 			require.True(t, ok)
 			assert.Equal(t, utc(tt.wantNext), next)

@@ -59,7 +59,7 @@ func TestTimerHandler(t *testing.T) {
 	}{
 		{
 			name: "OK",
-			body: `{"Data":{"timer":` + timerObject + `},"Metadata":{"sys":{"MethodName":"Reconciler", "VippsWebhook"}}}`,
+			body: `{"Data":{"timer":` + timerObject + `},"Metadata":{"sys":{"MethodName":"Reconciler"}}}`,
 			run: func(ctx context.Context, info funcs.TimerInfo, log *funcs.InvocationLog) error {
 				require.NotNil(t, info.ScheduleStatus)
 				log.Printf("settled %d payments", 3)

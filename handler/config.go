@@ -23,6 +23,11 @@ type Config struct {
 	SQLConnectionString string // SQL_CONNECTION_STRING: SQL Server; empty = SQLite
 	SQLitePath          string // SQLITE_PATH
 	PartnersFile        string // PARTNERS_FILE
+	// Partners in Azure Table Storage instead of the file: a connection
+	// string, or an account URL reached with the managed identity.
+	PartnersTablesConnection string // PARTNERS_TABLES_CONNECTION
+	PartnersTablesAccountURL string // PARTNERS_TABLES_ACCOUNT_URL
+	PartnersTablesPrefix     string // PARTNERS_TABLES_PREFIX
 
 	PaycoreBaseURL        string // PAYCORE_BASE_URL
 	SMSBaseURL            string // LINK_SMS_BASE_URL
@@ -38,6 +43,7 @@ type Config struct {
 	SigningKey         []byte              // SIGNING_KEY
 	PaycoreCallbacks   bool                // PAYCORE_CALLBACKS: ask Paycore for status callbacks
 	ReconcilerSchedule string              // RECONCILER_SCHEDULE (NCRONTAB)
+	ChargerSchedule    string              // CHARGER_SCHEDULE (NCRONTAB)
 	WebhookTolerance   time.Duration       // VIPPS_WEBHOOK_TOLERANCE: how stale an x-ms-date may be
 	HTTPTimeout        time.Duration       // OUTBOUND_TIMEOUT: per outside call
 	PollInterval       time.Duration       // POLL_INTERVAL: how often an unpaid reservation is polled; 0 = every run
@@ -109,9 +115,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		VippsBaseURL:          baseURL("VIPPS_BASE_URL", false),
 		CRMBaseURL:            baseURL("CRM_BASE_URL", false),
 		ReconcilerSchedule:    get("RECONCILER_SCHEDULE"),
+		ChargerSchedule:       get("CHARGER_SCHEDULE"),
+
+		PartnersTablesConnection: get("PARTNERS_TABLES_CONNECTION"),
+		PartnersTablesAccountURL: baseURL("PARTNERS_TABLES_ACCOUNT_URL", false),
+		PartnersTablesPrefix:     get("PARTNERS_TABLES_PREFIX"),
 	}
-	if _, err := funcs.ParseSchedule(c.ReconcilerSchedule); err != nil {
-		bad("RECONCILER_SCHEDULE", fmt.Sprintf("is not an NCRONTAB schedule: %v", err))
+	for k, v := range map[string]string{"RECONCILER_SCHEDULE": c.ReconcilerSchedule, "CHARGER_SCHEDULE": c.ChargerSchedule} {
+		if _, err := funcs.ParseSchedule(v); err != nil {
+			bad(k, fmt.Sprintf("is not an NCRONTAB schedule: %v", err))
+		}
 	}
 
 	switch mode := strings.ToLower(get("KEYWORD_AUTH")); mode {

@@ -7,6 +7,8 @@
 //	                     sandbox and play CHARGE → approve → ENDCHARGE
 //	handler sandbox      run the simulators (Paycore, SMS gateway, Vipps)
 //	handler webhooks     register, list or delete a partner's Vipps webhook
+//	handler sign         print a partner API Authorization header
+//	handler partners     put, get, list or delete partners in Table Storage
 package main
 
 import (
@@ -45,6 +47,10 @@ func run(ctx context.Context, args []string) error {
 		return runSandbox(ctx, args, os.Stdout)
 	case "webhooks":
 		return webhooksCmd(ctx, args, os.Getenv, os.Stdout)
+	case "sign":
+		return signCmd(args, os.Getenv, os.Stdout)
+	case "partners":
+		return partnersCmd(ctx, args, os.Getenv, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil
@@ -53,4 +59,6 @@ func run(ctx context.Context, args []string) error {
 }
 
 const usage = `usage: handler [serve | migrate | demo [--serve] | sandbox [--addr host:port] |
-                webhooks register|list|delete --partner ID [--id ID]]`
+                webhooks register|list|delete --partner ID [--id ID] |
+                sign --partner ID --url URL [--method M] [--body FILE] [--secret B64] |
+                partners put --file F | get --id N | list | delete --id N]`

@@ -20,6 +20,7 @@ import (
 	"github.com/linkmobility/sms2vipps/partnerfile"
 	"github.com/linkmobility/sms2vipps/paycore"
 	"github.com/linkmobility/sms2vipps/sqlstore"
+	"github.com/linkmobility/sms2vipps/tablestore"
 	"github.com/linkmobility/sms2vipps/vipps"
 )
 
@@ -93,7 +94,7 @@ func (m *Main) Wire(ctx context.Context) error {
 	}
 	m.Log = slog.New(slog.NewJSONHandler(m.LogOutput, &slog.HandlerOptions{Level: c.LogLevel}))
 
-	partners, err := partnerfile.Load(c.PartnersFile, m.Getenv)
+	partners, fileReg, nonces, err := m.openPartners(ctx)
 	if err != nil {
 		return err
 	}
@@ -117,28 +118,33 @@ func (m *Main) Wire(ctx context.Context) error {
 		smsOpts = append(smsOpts, linksms.WithDeliveryReportGates(c.SMSDeliveryReportGate))
 	}
 	providers := map[sms2vipps.Backend]sms2vipps.PaymentProvider{sms2vipps.BackendPaycore: pc}
+	agreements := map[sms2vipps.Backend]sms2vipps.AgreementProvider{}
+	charges := map[sms2vipps.Backend]sms2vipps.ChargeProvider{}
 	if c.VippsBaseURL != "" {
 		m.Vipps = vipps.NewClient(c.VippsBaseURL, vipps.WithHTTPClient(httpClient), vipps.WithTimeout(c.HTTPTimeout),
 			vipps.WithClock(m.Now), vipps.WithLogger(m.Log))
 		providers[sms2vipps.BackendVipps] = &vipps.PaymentProvider{Client: m.Vipps, Now: m.Now, Logger: m.Log,
 			ReturnURL: links.ReceiptURL}
-	} else if ids := partnersOn(partners, sms2vipps.BackendVipps); len(ids) > 0 {
+		rp := &vipps.RecurringProvider{Client: m.Vipps, Now: m.Now, Logger: m.Log}
+		agreements[sms2vipps.BackendVipps], charges[sms2vipps.BackendVipps] = rp, rp
+	} else if ids := partnersOn(fileReg, sms2vipps.BackendVipps); len(ids) > 0 {
 		return fmt.Errorf("bad configuration:\nVIPPS_BASE_URL is required: partners %v are on the vipps backend", ids)
 	}
 	m.App = &app.App{
 		Store: m.Store, Partners: partners, Links: links, Now: m.Now, Log: m.Log,
 		PollEvery: nextRunIfZero(c.PollInterval), RetryBase: nextRunIfZero(c.RetryBase),
-		Providers: providers,
-		SMS:       linksms.NewClient(c.SMSBaseURL, c.SMSUsername, c.SMSPassword, smsOpts...),
+		Providers: providers, Agreements: agreements, Charges: charges,
+		SMS: linksms.NewClient(c.SMSBaseURL, c.SMSUsername, c.SMSPassword, smsOpts...),
 	}
 	if err := m.App.Init(); err != nil {
 		return err
 	}
 
-	srv := &httpapi.Server{App: m.App, GatewayAuth: c.GatewayAuth, Log: m.Log, Now: m.Now,
+	srv := &httpapi.Server{App: m.App, GatewayAuth: c.GatewayAuth, Log: m.Log, Now: m.Now, Nonces: nonces,
 		PublicBaseURL: c.PublicBaseURL, WebhookTolerance: c.WebhookTolerance,
 		Timers: map[string]http.Handler{
-			"Reconciler": funcs.TimerHandler("Reconciler", m.reconcile, funcs.WithLogger(m.Log)),
+			"Reconciler":       funcs.TimerHandler("Reconciler", m.reconcile, funcs.WithLogger(m.Log)),
+			"RecurringCharger": funcs.TimerHandler("RecurringCharger", m.charge, funcs.WithLogger(m.Log)),
 		}}
 	m.handler = srv.Handler()
 	return nil
@@ -177,7 +183,7 @@ func (m *Main) startScheduler(handler http.Handler) error {
 	}
 	m.scheduler, err = funcs.NewScheduler(fns, funcs.SchedulerConfig{
 		Handler: handler, Getenv: m.Getenv, Logger: m.Log,
-		Defaults: map[string]string{"RECONCILER_SCHEDULE": m.Config.ReconcilerSchedule},
+		Defaults: map[string]string{"RECONCILER_SCHEDULE": m.Config.ReconcilerSchedule, "CHARGER_SCHEDULE": m.Config.ChargerSchedule},
 	})
 	if err != nil {
 		return err
@@ -193,6 +199,38 @@ func (m *Main) reconcile(ctx context.Context, _ funcs.TimerInfo, log *funcs.Invo
 		log.Add(l)
 	}
 	return err
+}
+
+// charge is the RecurringCharger timer function.
+func (m *Main) charge(ctx context.Context, _ funcs.TimerInfo, log *funcs.InvocationLog) error {
+	rep, err := m.App.RunCharger(ctx)
+	for _, l := range rep.Lines() {
+		log.Add(l)
+	}
+	m.Log.Info("charger run", "periodsDue", rep.PeriodsDue, "created", rep.Created, "existing", rep.Existing,
+		"submitted", rep.Submitted, "failedToCreate", rep.FailedToCreate, "retrying", rep.Retrying,
+		"charged", rep.Charged, "failed", rep.Failed, "duration", rep.Duration)
+	return err
+}
+
+// openPartners opens the partner registry: Azure Table Storage when it is
+// configured (with its nonce cache), else the JSON file (with nonces kept
+// in memory, which is right for one instance).
+func (m *Main) openPartners(ctx context.Context) (sms2vipps.PartnerRegistry, *partnerfile.Registry, sms2vipps.NonceCache, error) {
+	c := m.Config
+	if c.PartnersTablesConnection != "" || c.PartnersTablesAccountURL != "" {
+		st, err := tablestore.Open(ctx, tablestore.Config{ConnectionString: c.PartnersTablesConnection,
+			AccountURL: c.PartnersTablesAccountURL, TablePrefix: c.PartnersTablesPrefix, Getenv: m.Getenv, Logger: m.Log, Now: m.Now})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("partners in Table Storage: %w", err)
+		}
+		return st.Partners, nil, st.Nonces, nil
+	}
+	reg, err := partnerfile.Load(c.PartnersFile, m.Getenv)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return reg, reg, &tablestore.MemoryNonces{Now: m.Now}, nil
 }
 
 // URL is where the app listens.
@@ -275,9 +313,12 @@ func nextRunIfZero(d time.Duration) time.Duration {
 	return d
 }
 
-// partnersOn lists the ids of the partners on backend.
+// partnersOn lists the ids of the file's partners on backend.
 func partnersOn(reg *partnerfile.Registry, backend sms2vipps.Backend) []int64 {
 	var ids []int64
+	if reg == nil {
+		return nil
+	}
 	for _, p := range reg.All() {
 		if p.Backend == backend {
 			ids = append(ids, p.ID)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/linkmobility/sms2vipps"
 	"github.com/linkmobility/sms2vipps/app"
 )
 
@@ -27,6 +28,8 @@ type Server struct {
 	WebhookTolerance time.Duration
 	// Now is the clock for signature windows.
 	Now func() time.Time
+	// Nonces remembers partner request nonces (replay protection).
+	Nonces sms2vipps.NonceCache
 }
 
 // Handler returns the app's routes.
@@ -42,6 +45,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/PaycoreStatus", s.paycoreStatus)
 	mux.HandleFunc("GET /api/receipt/{token}", s.receipt)
 	mux.HandleFunc("POST /api/VippsWebhook/{partner}", s.vippsWebhook)
+	mux.HandleFunc("POST /api/SMS2VippsFunction", s.sms2VippsFunction)
+	mux.HandleFunc("GET /api/subscriptions/{id}", s.subscription)
+	mux.HandleFunc("GET /api/l/{token}", s.agreementLink)
 	for name, h := range s.Timers {
 		mux.Handle("POST /"+name, h)
 	}

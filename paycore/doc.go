@@ -1,13 +1,17 @@
 // Package paycore adapts LINK Mobility's Paycore ("Mobile Invoice") API:
-// Client makes the signed HTTP calls, and Provider implements
-// sms2vipps.PaymentProvider on top of them, following docs/PAYCORE.md.
+// Client makes the signed HTTP calls, Provider implements
+// sms2vipps.PaymentProvider on its pre-transactions and transactions, and
+// AgreementProvider implements sms2vipps.AgreementProvider on its Vipps
+// recurring subscriptions, following docs/PAYCORE.md.
 //
 // Paycore has no idempotency key, so a write is never repeated blindly. A
-// pre-transaction carries the session id as its correlationId; after an
-// unclear create (timeout, 5xx, lost answer) the Provider looks it up by
-// that id before it creates again. A capture is settled by reading the
-// transaction back. Only GETs are retried inside the Client.
+// pre-transaction carries the session id as its correlationId, and a
+// subscription carries the subscription id as its orderNumber; after an
+// unclear create (timeout, 5xx, lost answer) the providers look it up by
+// that id before they create again. A capture and a cancel are settled by
+// reading back. Only GETs are retried inside the Client.
 //
 // Amounts are øre inside the app and decimal kroner on the wire ("5.00");
-// the conversion happens only in this package (type Kroner).
+// the conversion happens only in this package (types Kroner and
+// KronerString).
 package paycore

@@ -45,3 +45,30 @@ func isExpired(status string) bool {
 	s, ok := states[strings.ToLower(strings.TrimSpace(status))]
 	return ok && s == sms2vipps.ReservationExpired
 }
+
+// agreementStates maps lower-cased subscription statuses to ours
+// (PAYCORE.md decision 13). LINK has not published them either.
+var agreementStates = map[string]sms2vipps.AgreementStatus{
+	"pending": sms2vipps.AgreementPending, "created": sms2vipps.AgreementPending,
+	"initiated": sms2vipps.AgreementPending, "draft": sms2vipps.AgreementPending,
+
+	"active": sms2vipps.AgreementActive, "accepted": sms2vipps.AgreementActive,
+
+	"stopped": sms2vipps.AgreementStopped, "cancelled": sms2vipps.AgreementStopped,
+	"canceled": sms2vipps.AgreementStopped, "terminated": sms2vipps.AgreementStopped,
+
+	// A user who rejects the agreement never accepted it, as Vipps
+	// Recurring reports it.
+	"expired": sms2vipps.AgreementExpired, "rejected": sms2vipps.AgreementExpired,
+	"timedout": sms2vipps.AgreementExpired,
+}
+
+// State maps the subscription's status to ours; known is false for a
+// status outside the table, which counts as PENDING: the app then keeps
+// asking, which is harmless, where a wrong final state would not be.
+func (s *Subscription) State() (state sms2vipps.AgreementStatus, known bool) {
+	if st, ok := agreementStates[strings.ToLower(strings.TrimSpace(s.Status))]; ok {
+		return st, true
+	}
+	return sms2vipps.AgreementPending, false
+}

@@ -166,3 +166,69 @@ type Transaction struct {
 	StatusDescription    string     `json:"statusDescription"`
 	StatusCode           FlexString `json:"statusCode"`
 }
+
+// KronerString is an amount as the recurring API writes it: decimal kroner
+// inside a JSON string ("12.50"), since every value of a subscribe request
+// is a string (LINK.md §2.4). It reads a number too.
+type KronerString sms2vipps.Amount
+
+// MarshalJSON writes the amount as a string with two decimals.
+func (k KronerString) MarshalJSON() ([]byte, error) {
+	return json.Marshal(sms2vipps.Amount(k).Decimal())
+}
+
+// UnmarshalJSON reads a decimal string or a number; null leaves k alone.
+func (k *KronerString) UnmarshalJSON(b []byte) error { return (*Kroner)(k).UnmarshalJSON(b) }
+
+// Amount returns the amount in øre.
+func (k KronerString) Amount() sms2vipps.Amount { return sms2vipps.Amount(k) }
+
+// SubscribeRequest is the body of POST /api/recurring/subscribe (LINK.md
+// §2.4; PAYCORE.md decision 11). Every value goes on the wire as a JSON
+// string, numbers and booleans included, as LINK's example shows.
+type SubscribeRequest struct {
+	PartnerID int64            `json:"partnerId,string"`
+	MSISDN    sms2vipps.MSISDN `json:"msisdn"` // E.164 with "+"
+	Currency  string           `json:"currency"`
+	// OrderNumber is the partner's unique id of the subscription; ours is
+	// the subscription id, which makes a repeated subscribe find the first.
+	OrderNumber string       `json:"orderNumber"`
+	Amount      KronerString `json:"amount"`
+	// CampaignAmount is the first period's price; later periods cost Amount.
+	CampaignAmount  KronerString `json:"campaignAmount"`
+	PaymentProvider string       `json:"paymentProvider"` // only "Vipps"
+	Description     string       `json:"description"`
+	Basis           int          `json:"basis,string"` // 1 weekly, 2 monthly, 3 yearly
+	// AgreementURL is where "Manage agreement" in the Vipps app leads;
+	// Paycore appends ?recurring=<subscriptionId>.
+	AgreementURL string `json:"agreementUrl"`
+	Name         string `json:"name"` // the product name
+	// SendSMS makes Paycore text the user SMSText and the URL itself.
+	SendSMS                   bool   `json:"sendSMS,string"`
+	SMSText                   string `json:"smsText,omitempty"`
+	SMSNotificationOriginator string `json:"smsNotificationOriginator,omitempty"`
+}
+
+// Subscription is a recurring subscription as Paycore answers subscribe,
+// read and find (PAYCORE.md decision 12). Only the fields we use are read;
+// the echoed request fields are left alone, so that an unexpected format in
+// one of them cannot make the answer unreadable.
+type Subscription struct {
+	SubscriptionID FlexString `json:"subscriptionId"`
+	OrderNumber    FlexString `json:"orderNumber"`
+	Status         string     `json:"status"`
+	// URL is where the user accepts the agreement.
+	URL              string `json:"url"`
+	CreatedDateUTC   Time   `json:"createdDateUtc,omitzero"`
+	ActivatedDateUTC Time   `json:"activatedDateUtc,omitzero"`
+	StoppedDateUTC   Time   `json:"stoppedDateUtc,omitzero"`
+	// StoppedBy is "USER" (in the Vipps app) or "MERCHANT" (cancelled).
+	StoppedBy string `json:"stoppedBy,omitempty"`
+}
+
+// CancelRequest is the body of POST /api/recurring/cancel (PAYCORE.md
+// decision 16), strings like the subscribe request's.
+type CancelRequest struct {
+	PartnerID      int64  `json:"partnerId,string"`
+	SubscriptionID string `json:"subscriptionId"`
+}

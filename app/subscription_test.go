@@ -1,0 +1,189 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linkmobility/sms2vipps"
+	"github.com/linkmobility/sms2vipps/app"
+	"github.com/linkmobility/sms2vipps/sandbox"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func (f *fixture) subscribe(partner int64, msisdn, order string) app.SubscribeResult {
+	f.t.Helper()
+	res, err := f.app.Subscribe(context.Background(), app.SubscribeRequest{
+		PartnerID: partner, OrderNumber: order, Source: "api", MSISDN: sms2vipps.MSISDN(msisdn), GroupID: 7,
+		Amount: 12000, CampaignAmount: 1000, Interval: sms2vipps.IntervalMonth, ProductName: "Avis",
+		ProductDescription: "Digital avis", SMSText: "Godkjenn avtalen:", SendSMS: true,
+	})
+	require.NoError(f.t, err)
+	return res
+}
+
+func (f *fixture) subscription(id string) *sms2vipps.Subscription {
+	f.t.Helper()
+	s, err := f.store.Subscription(context.Background(), id)
+	require.NoError(f.t, err)
+	return s
+}
+
+func (f *fixture) charge() app.ChargeReport {
+	f.t.Helper()
+	rep, err := f.app.RunCharger(context.Background())
+	require.NoError(f.t, err)
+	return rep
+}
+
+func TestSubscriptionLifecycle(t *testing.T) {
+	f := newFixture(t)
+	const me = "+4790000201"
+	res := f.subscribe(2001, me, "order-1")
+	assert.True(t, res.SMSSent)
+	assert.True(t, strings.HasPrefix(res.URL, "https://app.example/api/l/"), res.URL)
+	ag, ok := f.sb.Vipps.Agreement(res.AgreementID)
+	require.True(t, ok)
+	assert.Equal(t, int64(12000), ag.Pricing.Amount)
+	assert.Equal(t, "MONTH", string(ag.Interval.Unit))
+	require.NotNil(t, ag.Campaign)
+	assert.Equal(t, int64(1000), ag.Campaign.Price)
+	texts := f.texts(me)
+	require.Len(t, texts, 1)
+	assert.Equal(t, "Godkjenn avtalen: "+res.URL, texts[0])
+	u, err := f.app.AgreementURLFor(context.Background(), strings.TrimPrefix(res.URL, "https://app.example/api/l/"))
+	require.NoError(t, err)
+	assert.Equal(t, ag.ConfirmationURL, u, "the short link leads to the agreement")
+
+	again := f.subscribe(2001, me, "order-1")
+	assert.Equal(t, res, again, "the same OrderNumber answers the same")
+	assert.Len(t, f.texts(me), 1, "and texts nothing new")
+
+	// The user accepts; the Reconciler notices.
+	_, err = f.sb.Vipps.AcceptAgreement(res.AgreementID)
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	s := f.subscription(res.SubscriptionID)
+	require.Equal(t, sms2vipps.SubActive, s.State)
+	today := sms2vipps.DateOf(f.clock.Now())
+	assert.Equal(t, today, s.Anchor)
+
+	// The charger charges the first period at the campaign price.
+	rep := f.charge()
+	assert.Equal(t, 1, rep.Created, "%+v", rep)
+	assert.Equal(t, 1, rep.Submitted, "%+v", rep)
+	charges := f.sb.Vipps.Charges(res.AgreementID)
+	require.Len(t, charges, 1)
+	assert.Equal(t, int64(1000), charges[0].Amount)
+	s = f.subscription(s.ID)
+	assert.Equal(t, sms2vipps.PeriodStart(today, sms2vipps.IntervalMonth, 1), s.NextPeriod)
+
+	rep = f.charge()
+	assert.Zero(t, rep.Created, "a second run creates nothing: %+v", rep)
+
+	// The due date comes; Vipps charges; the charger follows and texts a receipt.
+	f.clock.Advance(36 * time.Hour)
+	f.sb.Vipps.ProcessDue()
+	rep = f.charge()
+	assert.Equal(t, 1, rep.Charged, "%+v", rep)
+	texts = f.texts(me)
+	assert.Equal(t, "Takk! 10,00 kr er trukket for Avis.", texts[len(texts)-1])
+	f.charge()
+	assert.Len(t, f.texts(me), len(texts), "one receipt")
+
+	// A month later the next period is charged at the agreement price.
+	f.clock.Set(s.NextPeriod.Start().Add(-24 * time.Hour))
+	f.charge()
+	charges = f.sb.Vipps.Charges(res.AgreementID)
+	require.Len(t, charges, 2)
+	assert.Equal(t, int64(12000), charges[1].Amount)
+}
+
+func TestStopBySMS(t *testing.T) {
+	f := newFixture(t)
+	const me = "+4790000202"
+	res := f.subscribe(2001, me, "order-stop")
+	_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	mo := f.sendTo("27300", me, "stopp")
+	assert.Equal(t, "stop", mo.Action)
+	s := f.subscription(res.SubscriptionID)
+	assert.Equal(t, sms2vipps.SubStopped, s.State)
+	assert.Equal(t, "user-sms", s.StopReason)
+	ag, _ := f.sb.Vipps.Agreement(res.AgreementID)
+	assert.Equal(t, "STOPPED", string(ag.Status))
+	texts := f.texts(me)
+	assert.Contains(t, texts[len(texts)-1], "er stoppet")
+	f.charge()
+	assert.Empty(t, f.sb.Vipps.Charges(res.AgreementID), "a stopped subscription is not charged")
+
+	f.sendTo("27300", me, "STOP")
+	texts = f.texts(me)
+	assert.Equal(t, "Du har ikke noe aktivt abonnement her.", texts[len(texts)-1])
+}
+
+func TestUserStopsInTheApp(t *testing.T) {
+	f := newFixture(t)
+	const me = "+4790000203"
+	res := f.subscribe(2001, me, "order-app")
+	_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	_, err = f.sb.Vipps.StopAgreement(res.AgreementID)
+	require.NoError(t, err)
+	body := `{"eventType":"recurring.agreement-stopped.v1","agreementId":"` + res.AgreementID +
+		`","msn":"123456","occurred":"2026-03-28T22:05:00Z","actor":"USER"}`
+	_, err = f.app.ReceiveVippsEvent(context.Background(), 2001, []byte(body))
+	require.NoError(t, err)
+	s := f.subscription(res.SubscriptionID)
+	assert.Equal(t, sms2vipps.SubStopped, s.State)
+	assert.Equal(t, "user-app", s.StopReason)
+	assert.True(t, s.CRMAdded || f.app.CRM == nil, "the CRM membership is kept")
+}
+
+func TestDialogueKeyword(t *testing.T) {
+	f := newFixture(t)
+	const me = "+4790000204"
+	res := f.sendTo("27300", me, "trening")
+	assert.Equal(t, "subscribe", res.Action)
+	s := f.subscription(res.SubscriptionID)
+	assert.Equal(t, sms2vipps.Amount(29900), s.Amount)
+	assert.Equal(t, sms2vipps.IntervalMonth, s.Interval)
+	assert.Equal(t, "keyword:TRENING", s.Source)
+	assert.Equal(t, int64(7), s.GroupID)
+	texts := f.texts(me)
+	require.Len(t, texts, 1)
+	assert.True(t, strings.HasPrefix(texts[0], "Bli med! Godkjenn i Vipps: https://app.example/api/l/"), texts[0])
+	msgs := f.sb.SMS.To(me)
+	assert.Equal(t, "Gym", msgs[0].From)
+}
+
+func TestFailedChargeDunsAndSuspends(t *testing.T) {
+	f := newFixture(t)
+	const me = "+4790000205"
+	res := f.subscribe(2002, me, "order-fail") // charges in batches
+	_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	f.charge()
+	charges := f.sb.Vipps.Charges(res.AgreementID)
+	require.Len(t, charges, 1)
+	require.NoError(t, f.sb.Vipps.FailCharge(charges[0].ID, sandbox.FailureReason("user_action_required"), 0))
+	for range 4 { // through the retry days
+		f.clock.Advance(24 * time.Hour)
+		f.sb.Vipps.ProcessDue()
+	}
+	rep := f.charge()
+	assert.Equal(t, 1, rep.Failed, "%+v", rep)
+	s := f.subscription(res.SubscriptionID)
+	assert.Equal(t, sms2vipps.SubPastDue, s.State)
+	texts := f.texts(me)
+	assert.Contains(t, texts[len(texts)-1], "sjekk betalingskortet")
+}

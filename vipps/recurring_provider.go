@@ -1,0 +1,294 @@
+package vipps
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/linkmobility/sms2vipps"
+)
+
+// RecurringProvider runs subscriptions on Recurring v3: it drafts, reads
+// and stops agreements (sms2vipps.AgreementProvider) and creates and reads
+// the charges of their periods (sms2vipps.ChargeProvider). Every write is
+// keyed by our own ids: the agreement by the subscription id, a charge by
+// its id, which is also its orderId.
+type RecurringProvider struct {
+	Client *Client
+	Now    func() time.Time
+	Logger *slog.Logger
+	// RedirectURL and AgreementURL stand in for partners without
+	// Recurring.MerchantRedirectURL / MerchantAgreementURL.
+	RedirectURL  func(subscriptionID string) string
+	AgreementURL func(subscriptionID string) string
+	// Concurrency bounds the single charge calls of a partner that does
+	// not batch (default 16).
+	Concurrency int
+}
+
+var (
+	_ sms2vipps.AgreementProvider = (*RecurringProvider)(nil)
+	_ sms2vipps.ChargeProvider    = (*RecurringProvider)(nil)
+)
+
+func (rp *RecurringProvider) now() time.Time {
+	if rp.Now != nil {
+		return rp.Now()
+	}
+	return time.Now()
+}
+
+func (rp *RecurringProvider) log() *slog.Logger {
+	if rp.Logger != nil {
+		return rp.Logger
+	}
+	return slog.Default()
+}
+
+var units = map[sms2vipps.Interval]IntervalUnit{
+	sms2vipps.IntervalWeek: UnitWeek, sms2vipps.IntervalMonth: UnitMonth, sms2vipps.IntervalYear: UnitYear,
+}
+
+// DraftAgreement drafts the subscription's agreement: LEGACY pricing at
+// the period price, the interval, and, for a campaign price, a
+// PERIOD_CAMPAIGN of one interval — the first period, counted from the
+// agreement's start, whenever the user accepts (a PRICE_CAMPAIGN would need
+// an end date we cannot know before then).
+func (rp *RecurringProvider) DraftAgreement(ctx context.Context, p *sms2vipps.Partner, s *sms2vipps.Subscription) (sms2vipps.Agreement, error) {
+	unit, ok := units[s.Interval]
+	if !ok {
+		return sms2vipps.Agreement{}, sms2vipps.Errorf(sms2vipps.EINVALID, "interval %q has no Vipps unit", s.Interval)
+	}
+	req := DraftAgreementRequest{
+		Pricing:     Pricing{Type: PricingLegacy, Currency: "NOK", Amount: s.Amount},
+		Interval:    &TimePeriod{Unit: unit, Count: 1},
+		PhoneNumber: s.MSISDN.Digits(), ProductName: s.ProductName, ProductDescription: s.ProductDescription,
+		MerchantAgreementURL: p.Recurring.MerchantAgreementURL, MerchantRedirectURL: p.Recurring.MerchantRedirectURL,
+		ExternalID: s.ID,
+	}
+	if req.MerchantRedirectURL == "" && rp.RedirectURL != nil {
+		req.MerchantRedirectURL = rp.RedirectURL(s.ID)
+	}
+	if req.MerchantAgreementURL == "" && rp.AgreementURL != nil {
+		req.MerchantAgreementURL = rp.AgreementURL(s.ID)
+	}
+	if s.CampaignAmount > 0 {
+		req.Campaign = &Campaign{Type: PeriodCampaign, Price: s.CampaignAmount, Period: &TimePeriod{Unit: unit, Count: 1}}
+	}
+	cred := CredentialsOf(p)
+	res, err := rp.Client.Recurring.DraftAgreement(ctx, cred, "agr-"+s.ID, req)
+	if err == nil {
+		return sms2vipps.Agreement{ID: res.AgreementID, URL: res.VippsConfirmationURL, Status: sms2vipps.AgreementPending}, nil
+	}
+	if sms2vipps.ErrorCode(err) != sms2vipps.EUPSTREAM {
+		return sms2vipps.Agreement{}, err
+	}
+	// Unclear. Vipps has not always honoured idempotency keys on this
+	// endpoint (RECURRING-PEERS.md, Woo 2.1.10), so look for an agreement
+	// that carries our id before anyone drafts again.
+	if ag, ferr := rp.findDraft(ctx, cred, s); ferr == nil {
+		rp.log().Info("vipps agreement found after an unclear draft", "subscription", s.ID, "agreement", ag.ID)
+		return ag, nil
+	}
+	return sms2vipps.Agreement{}, err
+}
+
+func (rp *RecurringProvider) findDraft(ctx context.Context, cred Credentials, s *sms2vipps.Subscription) (sms2vipps.Agreement, error) {
+	for _, st := range []AgreementStatus{AgreementPending, AgreementActive} {
+		list, err := rp.Client.Recurring.ListAgreements(ctx, cred, ListAgreementsOptions{Status: st, CreatedAfter: s.CreatedAt.Add(-time.Minute)})
+		if err != nil {
+			return sms2vipps.Agreement{}, err
+		}
+		for _, a := range list {
+			if a.ExternalID == s.ID {
+				return agreementOf(&a), nil
+			}
+		}
+	}
+	return sms2vipps.Agreement{}, sms2vipps.Errorf(sms2vipps.ENOTFOUND, "no agreement for subscription")
+}
+
+func agreementOf(a *Agreement) sms2vipps.Agreement {
+	return sms2vipps.Agreement{ID: a.ID, URL: a.VippsConfirmationURL, Status: sms2vipps.AgreementStatus(a.Status), ActivatedAt: a.Start}
+}
+
+// Agreement reads the subscription's agreement back.
+func (rp *RecurringProvider) Agreement(ctx context.Context, p *sms2vipps.Partner, s *sms2vipps.Subscription) (sms2vipps.Agreement, error) {
+	if s.AgreementID == "" {
+		return sms2vipps.Agreement{}, sms2vipps.Errorf(sms2vipps.ENOTFOUND, "subscription has no agreement")
+	}
+	a, err := rp.Client.Recurring.GetAgreement(ctx, CredentialsOf(p), s.AgreementID)
+	if err != nil {
+		return sms2vipps.Agreement{}, err
+	}
+	ag := agreementOf(a)
+	if ag.URL == "" {
+		ag.URL = s.AgreementURL
+	}
+	return ag, nil
+}
+
+// StopAgreement stops the agreement; one already stopped or expired is
+// fine (Vipps refuses the update, and a read settles it).
+func (rp *RecurringProvider) StopAgreement(ctx context.Context, p *sms2vipps.Partner, s *sms2vipps.Subscription) error {
+	if s.AgreementID == "" {
+		return nil
+	}
+	_, err := rp.Client.Recurring.StopAgreement(ctx, CredentialsOf(p), "s-"+s.ID, s.AgreementID)
+	if err == nil {
+		return nil
+	}
+	if ag, rerr := rp.Agreement(ctx, p, s); rerr == nil &&
+		(ag.Status == sms2vipps.AgreementStopped || ag.Status == sms2vipps.AgreementExpired) {
+		return nil
+	}
+	return err
+}
+
+// chargeRequest builds a charge: DIRECT_CAPTURE (money moves on the due
+// date), our id as orderId, the subscription as externalId.
+func chargeRequest(p *sms2vipps.Partner, c *sms2vipps.Charge) (CreateChargeRequest, error) {
+	due, err := ParseDate(string(c.Due))
+	if err != nil {
+		return CreateChargeRequest{}, sms2vipps.Errorf(sms2vipps.EINVALID, "charge %s: due %q", c.ID, c.Due)
+	}
+	desc := p.Name
+	if desc == "" {
+		desc = "Abonnement"
+	}
+	if r := []rune(desc); len(r) > 45 { // Vipps's limit
+		desc = string(r[:45])
+	}
+	return CreateChargeRequest{Amount: c.Amount, TransactionType: DirectCapture, Description: desc, Due: due,
+		RetryDays: c.RetryDays, OrderID: c.ID, ExternalID: c.SubscriptionID}, nil
+}
+
+// CreateCharges creates the charges, with the batch endpoint when the
+// partner allows it, else one call each (bounded concurrency). A charge
+// Vipps already has (an earlier attempt made it) counts as created: the
+// answer is settled by reading it back, never by creating another.
+func (rp *RecurringProvider) CreateCharges(ctx context.Context, p *sms2vipps.Partner, cs []*sms2vipps.Charge) []error {
+	if p.Recurring.BatchCharges {
+		return rp.createBatch(ctx, p, cs)
+	}
+	errs := make([]error, len(cs))
+	n := rp.Concurrency
+	if n <= 0 {
+		n = 16
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	cred := CredentialsOf(p)
+	for i, c := range cs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			req, err := chargeRequest(p, c)
+			if err == nil {
+				_, err = rp.Client.Recurring.CreateCharge(ctx, cred, c.ID, c.AgreementID, req)
+			}
+			errs[i] = rp.settle(ctx, cred, c, err)
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// settle turns an unclear or conflicting answer into a read: a charge that
+// exists is created.
+func (rp *RecurringProvider) settle(ctx context.Context, cred Credentials, c *sms2vipps.Charge, err error) error {
+	if err == nil {
+		return nil
+	}
+	code := sms2vipps.ErrorCode(err)
+	if code == sms2vipps.EUNAUTHORIZED || ctx.Err() != nil {
+		return err
+	}
+	if _, gerr := rp.Client.Recurring.GetCharge(ctx, cred, c.AgreementID, c.ID); gerr == nil {
+		return nil
+	}
+	return err
+}
+
+// batchLimit is Vipps's maximum number of charges in one batch call.
+const batchLimit = 2000
+
+func (rp *RecurringProvider) createBatch(ctx context.Context, p *sms2vipps.Partner, cs []*sms2vipps.Charge) []error {
+	errs := make([]error, len(cs))
+	cred := CredentialsOf(p)
+	for start := 0; start < len(cs); start += batchLimit {
+		chunk := cs[start:min(start+batchLimit, len(cs))]
+		items := make([]BatchCharge, 0, len(chunk))
+		index := map[string]int{}
+		ids := make([]string, 0, len(chunk))
+		for i, c := range chunk {
+			req, err := chargeRequest(p, c)
+			if err != nil {
+				errs[start+i] = err
+				continue
+			}
+			items = append(items, BatchCharge{AgreementID: c.AgreementID, CreateChargeRequest: req})
+			index[c.ID] = start + i
+			ids = append(ids, c.ID)
+		}
+		if len(items) == 0 {
+			continue
+		}
+		// The key is derived from the charges in the call, so the same
+		// batch sent again is the same request.
+		sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+		res, err := rp.Client.Recurring.CreateChargesBatch(ctx, cred, "b-"+hex.EncodeToString(sum[:])[:32], items)
+		if err != nil {
+			for _, id := range ids {
+				c := cs[index[id]]
+				errs[index[id]] = rp.settle(ctx, cred, c, err)
+			}
+			continue
+		}
+		for _, inv := range res.InvalidCharges {
+			i, ok := index[inv.ChargeBatchItemDto.OrderID]
+			if !ok {
+				continue
+			}
+			reason := make([]string, 0, len(inv.Errors))
+			for _, e := range inv.Errors {
+				reason = append(reason, string(e))
+			}
+			refused := sms2vipps.Errorf(sms2vipps.EINVALID, "vipps refused charge %s: %s", cs[i].ID, strings.Join(reason, "; "))
+			// "orderId already used" is an earlier attempt that worked.
+			errs[i] = rp.settle(ctx, cred, cs[i], refused)
+		}
+		rp.log().Debug("vipps batch charges", "partner", p.ID, "valid", len(res.ValidCharges), "invalid", len(res.InvalidCharges))
+	}
+	return errs
+}
+
+// ChargeStatus reads the charge back and maps Vipps's status.
+func (rp *RecurringProvider) ChargeStatus(ctx context.Context, p *sms2vipps.Partner, c *sms2vipps.Charge) (sms2vipps.ChargeStatus, error) {
+	ch, err := rp.Client.Recurring.GetCharge(ctx, CredentialsOf(p), c.AgreementID, c.ID)
+	if err != nil {
+		return sms2vipps.ChargeStatus{}, err
+	}
+	st := sms2vipps.ChargeStatus{Provider: string(ch.Status), FailureReason: ch.FailureReason}
+	switch ch.Status {
+	case ChargeCharged, ChargePartiallyCaptured, ChargeRefunded, ChargePartiallyRefunded:
+		st.State = sms2vipps.ChargeCharged
+		for _, h := range ch.History {
+			if h.Event == "CAPTURE" && h.Success {
+				st.ChargedAt = h.Occurred
+			}
+		}
+	case ChargeFailed:
+		st.State = sms2vipps.ChargeFailed
+	case ChargeCancelled:
+		st.State = sms2vipps.ChargeCancelled
+	default: // PENDING, DUE, PROCESSING, RESERVED, and anything new
+		st.State = sms2vipps.ChargeCreated
+	}
+	return st, nil
+}
