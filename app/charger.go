@@ -83,7 +83,7 @@ func (a *App) RunCharger(ctx context.Context) (ChargeReport, error) {
 // counters are a run's counts, shared by its workers.
 type counters struct {
 	periodsDue, created, existing, submitted, failedToCreate, retrying atomic.Int64
-	followed, charged, failed, cancelled                                atomic.Int64
+	followed, charged, failed, cancelled                               atomic.Int64
 }
 
 func (n *counters) report() ChargeReport {

@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	vc := vipps.NewClient(sb.PublicURL()+"/vipps", vipps.WithClock(clock.Now),
 		vipps.WithSleep(func(context.Context, time.Duration) error { return nil }))
-	rp := &vipps.RecurringProvider{Client: vc, Now: clock.Now, Logger: log}
+	rp := &vipps.RecurringProvider{Client: vc, Logger: log}
 	links := &app.Links{BaseURL: "https://app.example", Key: []byte("test-key-test-key-test-key-test-key")}
 	a := &app.App{
 		Store: st, Partners: reg, Now: clock.Now, Log: log,
@@ -87,8 +87,8 @@ func newFixture(t *testing.T) *fixture {
 		},
 		Agreements: map[sms2vipps.Backend]sms2vipps.AgreementProvider{sms2vipps.BackendVipps: rp},
 		Charges:    map[sms2vipps.Backend]sms2vipps.ChargeProvider{sms2vipps.BackendVipps: rp},
-		SMS:       linksms.NewClient(sb.PublicURL()+"/sms", "u", "p", linksms.WithPlatformID("x"), linksms.WithPlatformPartnerID("0")),
-		PollEvery: time.Minute, RetryBase: time.Minute,
+		SMS:        linksms.NewClient(sb.PublicURL()+"/sms", "u", "p", linksms.WithPlatformID("x"), linksms.WithPlatformPartnerID("0")),
+		PollEvery:  time.Minute, RetryBase: time.Minute,
 	}
 	require.NoError(t, a.Init())
 	return &fixture{t: t, app: a, sb: sb, clock: clock, store: st}

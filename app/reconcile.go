@@ -19,8 +19,8 @@ type ReconcileReport struct {
 	EventsDone, EventsRetrying int
 	// Subscriptions looked at (setup retries, agreements followed).
 	Subscriptions int
-	SMS                        OutboxReport
-	Duration time.Duration
+	SMS           OutboxReport
+	Duration      time.Duration
 }
 
 // Lines renders the report for the Functions host's Logs.

@@ -125,7 +125,7 @@ func (m *Main) Wire(ctx context.Context) error {
 			vipps.WithClock(m.Now), vipps.WithLogger(m.Log))
 		providers[sms2vipps.BackendVipps] = &vipps.PaymentProvider{Client: m.Vipps, Now: m.Now, Logger: m.Log,
 			ReturnURL: links.ReceiptURL}
-		rp := &vipps.RecurringProvider{Client: m.Vipps, Now: m.Now, Logger: m.Log}
+		rp := &vipps.RecurringProvider{Client: m.Vipps, Logger: m.Log}
 		agreements[sms2vipps.BackendVipps], charges[sms2vipps.BackendVipps] = rp, rp
 	} else if ids := partnersOn(fileReg, sms2vipps.BackendVipps); len(ids) > 0 {
 		return fmt.Errorf("bad configuration:\nVIPPS_BASE_URL is required: partners %v are on the vipps backend", ids)

@@ -19,7 +19,6 @@ import (
 // its id, which is also its orderId.
 type RecurringProvider struct {
 	Client *Client
-	Now    func() time.Time
 	Logger *slog.Logger
 	// RedirectURL and AgreementURL stand in for partners without
 	// Recurring.MerchantRedirectURL / MerchantAgreementURL.
@@ -34,13 +33,6 @@ var (
 	_ sms2vipps.AgreementProvider = (*RecurringProvider)(nil)
 	_ sms2vipps.ChargeProvider    = (*RecurringProvider)(nil)
 )
-
-func (rp *RecurringProvider) now() time.Time {
-	if rp.Now != nil {
-		return rp.Now()
-	}
-	return time.Now()
-}
 
 func (rp *RecurringProvider) log() *slog.Logger {
 	if rp.Logger != nil {
