@@ -57,6 +57,7 @@ var settingDefaults = map[string]string{
 	"SQLITE_PATH":             "data/sms2vipps.db",
 	"PARTNERS_FILE":           "partners.example.json",
 	"RECONCILER_SCHEDULE":     "0 */1 * * * *",
+	"CHARGER_SCHEDULE":        "0 0 * * * *",
 	"OUTBOUND_TIMEOUT":        "10s",
 	"POLL_INTERVAL":           "30s",
 	"VIPPS_WEBHOOK_TOLERANCE": "10m",

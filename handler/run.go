@@ -14,6 +14,7 @@ import (
 
 	"github.com/linkmobility/sms2vipps"
 	"github.com/linkmobility/sms2vipps/app"
+	"github.com/linkmobility/sms2vipps/crm"
 	"github.com/linkmobility/sms2vipps/funcs"
 	"github.com/linkmobility/sms2vipps/httpapi"
 	"github.com/linkmobility/sms2vipps/linksms"
@@ -118,7 +119,11 @@ func (m *Main) Wire(ctx context.Context) error {
 		smsOpts = append(smsOpts, linksms.WithDeliveryReportGates(c.SMSDeliveryReportGate))
 	}
 	providers := map[sms2vipps.Backend]sms2vipps.PaymentProvider{sms2vipps.BackendPaycore: pc}
-	agreements := map[sms2vipps.Backend]sms2vipps.AgreementProvider{}
+	// Paycore charges its own subscriptions (Mobile Invoice schedules
+	// them), so it has an agreement provider and no charge provider.
+	agreements := map[sms2vipps.Backend]sms2vipps.AgreementProvider{
+		sms2vipps.BackendPaycore: &paycore.AgreementProvider{Client: pc.Client, Logger: m.Log},
+	}
 	charges := map[sms2vipps.Backend]sms2vipps.ChargeProvider{}
 	if c.VippsBaseURL != "" {
 		m.Vipps = vipps.NewClient(c.VippsBaseURL, vipps.WithHTTPClient(httpClient), vipps.WithTimeout(c.HTTPTimeout),
@@ -135,6 +140,10 @@ func (m *Main) Wire(ctx context.Context) error {
 		PollEvery: nextRunIfZero(c.PollInterval), RetryBase: nextRunIfZero(c.RetryBase),
 		Providers: providers, Agreements: agreements, Charges: charges,
 		SMS: linksms.NewClient(c.SMSBaseURL, c.SMSUsername, c.SMSPassword, smsOpts...),
+	}
+	if c.CRMBaseURL != "" {
+		m.App.CRM = crm.NewClient(c.CRMBaseURL, crm.WithHTTPClient(httpClient), crm.WithTimeout(c.HTTPTimeout),
+			crm.WithClock(m.Now), crm.WithLogger(m.Log))
 	}
 	if err := m.App.Init(); err != nil {
 		return err

@@ -25,6 +25,7 @@ func (sb *Sandbox) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sandbox/clock", sb.handleClock)
 	sb.Faults.controlRoutes(mux)
 	sb.Paycore.controlRoutes(mux)
+	sb.CRM.controlRoutes(mux)
 	sb.SMS.controlRoutes(mux)
 	sb.Vipps.controlRoutes(mux)
 	mux.HandleFunc("/sandbox/", func(w http.ResponseWriter, r *http.Request) {
@@ -137,6 +138,20 @@ Move it with <code>POST /sandbox/clock {"advance":"90m"}</code> or <code>{"now":
 <p class="muted">JSON: <code>GET /sandbox/paycore</code>, <code>GET /sandbox/paycore/{id}</code>;
 act as the payer: <code>POST /sandbox/paycore/{id}/approve|reject|expire</code>.</p>
 
+<h2>Paycore recurring subscriptions</h2>
+{{if .Subscriptions}}<table><tr><th>subscription</th><th>partner</th><th>order number</th><th>to</th><th>price</th><th>status</th><th>stopped by</th></tr>
+{{range .Subscriptions}}<tr><td><a href="/sandbox/paycore/subscribe/{{.SubscriptionID}}">{{.SubscriptionID}}</a></td>
+<td>{{.PartnerID}}</td><td>{{.OrderNumber}}</td><td>{{.Msisdn}}</td><td>{{.Amount}} {{.Currency}} (basis {{.Basis}})</td><td>{{.Status}}</td><td>{{.StoppedBy}}</td></tr>
+{{end}}</table>{{else}}<p class="muted">None yet.</p>{{end}}
+<p class="muted">JSON: <code>GET /sandbox/paycore/recurring</code>, <code>GET /sandbox/paycore/recurring/{id}</code>;
+as the user: <code>POST /sandbox/paycore/recurring/{id}/accept|reject|expire|stop</code>.</p>
+
+<h2>CRM groups</h2>
+{{if .Groups}}<table><tr><th>group</th><th>partner</th><th>members</th></tr>
+{{range .Groups}}<tr><td>{{.GroupID}}</td><td>{{.PartnerID}}</td><td>{{range $i, $m := .Members}}{{if $i}}, {{end}}{{$m.Msisdn}}{{end}}</td></tr>
+{{end}}</table>{{else}}<p class="muted">None yet.</p>{{end}}
+<p class="muted">JSON: <code>GET /sandbox/crm</code>, <code>GET /sandbox/crm/{groupId}</code>.</p>
+
 <h2>Vipps payments</h2>
 {{if .VippsPayments}}<table><tr><th>reference</th><th>MSN</th><th>flow</th><th>amount</th><th>state</th><th>captured</th></tr>
 {{range .VippsPayments}}<tr><td><a href="/sandbox/vipps/pay/{{.MSN}}/{{.Reference}}">{{.Reference}}</a></td><td>{{.MSN}}</td>
@@ -168,6 +183,7 @@ actions: latency (<code>"delay":"200ms"</code>), status (<code>"status":503</cod
 
 <h2>Services</h2>
 <ul><li>Paycore API: <code>{{.Base}}/paycore</code> (LINK HMAC)</li>
+<li>Common CRM API: <code>{{.Base}}/crm</code> (LINK HMAC, the Paycore partners' secrets)</li>
 <li>SMS gateway: <code>{{.Base}}/sms</code> (<code>POST /sms/send</code>, Basic auth)</li>
 <li>Vipps MobilePay: <code>{{.Base}}/vipps</code> (access token, ePayment, Recurring, Webhooks)</li></ul>
 </body></html>
@@ -192,6 +208,7 @@ func (sb *Sandbox) handleIndex(w http.ResponseWriter, r *http.Request) {
 		"Now": sb.Clock.Now().UTC(), "Pre": rows, "SMS": sb.SMS.Messages(),
 		"Rules": sb.Faults.Rules(), "Base": sb.env.baseURLFor(r),
 		"VippsPayments": sb.Vipps.Payments(), "VippsAgreements": sb.Vipps.Agreements(),
+		"Subscriptions": sb.Paycore.Subscriptions(), "Groups": sb.CRM.Groups(),
 	})
 	if err != nil {
 		sb.env.log.Error("sandbox: index page", "err", err)

@@ -71,7 +71,7 @@ func LostResponse() Action { return Action{Kind: ActLostResponse} }
 // Rule selects requests and says what to do to them. Empty selectors match
 // everything.
 type Rule struct {
-	// Service is the simulator: "paycore", "sms", "vipps" (later "crm").
+	// Service is the simulator: "paycore", "crm", "sms", "vipps".
 	Service string
 	// Method is the HTTP method, any case.
 	Method string

@@ -75,6 +75,14 @@ type signing struct {
 // to PAYCORE_BASE_URL, signed as s says.
 func (f *fixture) paycoreRequest(tb testing.TB, method, path string, body any, s signing) *http.Request {
 	tb.Helper()
+	return f.linkRequest(tb, "/paycore", method, path, body, s)
+}
+
+// linkRequest builds a request to the LINK simulator mounted at prefix
+// ("/paycore", "/crm"), path relative to it, signed with LINK's HMAC as s
+// says.
+func (f *fixture) linkRequest(tb testing.TB, prefix, method, path string, body any, s signing) *http.Request {
+	tb.Helper()
 	var raw []byte
 	switch b := body.(type) {
 	case nil:
@@ -87,7 +95,7 @@ func (f *fixture) paycoreRequest(tb testing.TB, method, path string, body any, s
 		raw, err = json.Marshal(b)
 		require.NoError(tb, err)
 	}
-	u := f.sb.PublicURL() + "/paycore" + path
+	u := f.sb.PublicURL() + prefix + path
 	req, err := http.NewRequest(method, u, bytes.NewReader(raw))
 	require.NoError(tb, err)
 	if raw != nil {

@@ -112,27 +112,28 @@ type Callback struct {
 }
 
 // Paycore simulates LINK's Paycore API as docs/PAYCORE.md describes it,
-// and the end user who pays on its payment selection page. It is safe for
-// concurrent use.
+// and the end user who pays on its payment selection page or accepts a
+// recurring agreement. It is safe for concurrent use.
 type Paycore struct {
 	env            *env
 	sms            *SMSGateway
 	reservationTTL time.Duration
 	client         *http.Client
 
+	auth *linkAuth
+
 	mu        sync.Mutex
 	partners  map[int64]string
-	nonces    map[nonceKey]time.Time // until when each nonce must not recur
-	pruneAt   int                    // nonce count at which to drop the old ones
 	payments  map[string]*payment
 	order     []*payment
 	captures  []Capture
 	callbacks []Callback
-}
 
-type nonceKey struct {
-	partnerID int64
-	nonce     string
+	// Recurring subscriptions (paycore_recurring.go), by id, in order, and
+	// by partner and orderNumber, which is unique per partner.
+	subscriptions map[string]*RecurringSubscription
+	subOrder      []*RecurringSubscription
+	byOrderNumber map[orderKey]*RecurringSubscription
 }
 
 // payment is a pre-transaction and, once the payer has decided, its
@@ -149,9 +150,11 @@ func newPaycore(e *env, cfg Config, sms *SMSGateway) *Paycore {
 		reservationTTL: cfg.ReservationTTL,
 		client:         &http.Client{Timeout: cfg.CallbackTimeout},
 		partners:       map[int64]string{},
-		nonces:         map[nonceKey]time.Time{},
 		payments:       map[string]*payment{},
+		subscriptions:  map[string]*RecurringSubscription{},
+		byOrderNumber:  map[orderKey]*RecurringSubscription{},
 	}
+	p.auth = newLinkAuth(e, "paycore", p.secret, writePaycoreError)
 	if p.reservationTTL <= 0 {
 		p.reservationTTL = DefaultReservationTTL
 	}
@@ -169,6 +172,15 @@ func (p *Paycore) AddPartner(id int64, secret string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.partners[id] = secret
+}
+
+// secret returns a partner's base64 HMAC secret. The CRM simulator signs
+// with the same table: it is the same LINK partner.
+func (p *Paycore) secret(id int64) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.partners[id]
+	return s, ok
 }
 
 // PreTransaction returns the pre-transaction with the given id.

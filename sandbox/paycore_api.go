@@ -1,17 +1,13 @@
 package sandbox
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/linkmobility/sms2vipps/linkhmac"
 )
 
 // paycoreMessage is Paycore's error body (PAYCORE.md decision 7).
@@ -30,101 +26,11 @@ func (p *Paycore) apiHandler() http.Handler {
 	mux.HandleFunc("GET /paycore/api/pre-transactions/{partnerId}/{id}", p.handleGetPreTransaction)
 	mux.HandleFunc("GET /paycore/api/transactions/{partnerId}/{id}", p.handleGetTransaction)
 	mux.HandleFunc("PUT /paycore/api/transactions/{partnerId}/{id}/capture", p.handleCapture)
+	p.recurringRoutes(mux)
 	mux.HandleFunc("/paycore/", func(w http.ResponseWriter, r *http.Request) {
 		writePaycoreError(w, http.StatusNotFound, "no such resource: "+r.Method+" "+r.URL.Path)
 	})
-	return p.authenticate(mux)
-}
-
-type partnerKey struct{}
-
-// partnerOf returns the partner that signed the request.
-func partnerOf(r *http.Request) int64 { return r.Context().Value(partnerKey{}).(int64) }
-
-// authenticate checks LINK's HMAC (LINK.md §3) on every request, and that
-// its nonce has not been seen from that partner within the clock window.
-func (p *Paycore) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := readBody(r)
-		if err != nil {
-			writePaycoreError(w, http.StatusBadRequest, "body: "+err.Error())
-			return
-		}
-		partnerID, reason, err := p.verify(r, body)
-		if err != nil {
-			p.env.log.LogAttrs(r.Context(), slog.LevelWarn, "paycore: unauthorized",
-				slog.String("reason", reason), slog.String("path", r.URL.Path))
-			writePaycoreError(w, http.StatusUnauthorized, err.Error())
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), partnerKey{}, partnerID)))
-	})
-}
-
-// verify returns the partner that signed r, or the error to answer with
-// and the reason to log. Every refusal but a stale timestamp answers
-// "Invalid HMAC", as LINK's texts are the only ones known.
-func (p *Paycore) verify(r *http.Request, body []byte) (partnerID int64, reason string, err error) {
-	_, c, err := linkhmac.Parse(r.Header.Get("Authorization"))
-	if err != nil {
-		return 0, "missing or malformed Authorization header", linkhmac.ErrBadSignature
-	}
-	p.mu.Lock()
-	secret, ok := p.partners[c.PartnerID]
-	p.mu.Unlock()
-	if !ok {
-		return 0, "unknown partner " + strconv.FormatInt(c.PartnerID, 10), linkhmac.ErrBadSignature
-	}
-	now := p.env.clock.Now()
-	for _, u := range p.signedURLs(r) {
-		if err = linkhmac.Verify(c, r.Method, u, body, secret, now); err == nil || errors.Is(err, linkhmac.ErrStale) {
-			break
-		}
-	}
-	switch {
-	case errors.Is(err, linkhmac.ErrStale):
-		return 0, "timestamp outside the window", err
-	case err != nil:
-		return 0, "signature does not match: " + err.Error(), linkhmac.ErrBadSignature
-	}
-	// Only a good signature spends a nonce, so that a forged request
-	// cannot burn a partner's next one.
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	// Pruning whenever the store has doubled keeps the cost per request
-	// constant under a benchmark's load.
-	if len(p.nonces) >= p.pruneAt {
-		for k, until := range p.nonces {
-			if now.After(until) {
-				delete(p.nonces, k)
-			}
-		}
-		p.pruneAt = 2*len(p.nonces) + 1024
-	}
-	key := nonceKey{c.PartnerID, c.Nonce}
-	if _, seen := p.nonces[key]; seen {
-		return 0, "nonce reused", linkhmac.ErrBadSignature
-	}
-	// Past its timestamp's window a replay is refused as stale anyway.
-	p.nonces[key] = time.Unix(c.Timestamp, 0).Add(linkhmac.Window)
-	return c.PartnerID, "", nil
-}
-
-// signedURLs returns the absolute URLs the client may have signed: the
-// request line on the host it called, and the same path on the public
-// URL's host, for a sandbox behind a proxy.
-func (p *Paycore) signedURLs(r *http.Request) []string {
-	uri := r.RequestURI
-	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
-		return []string{uri}
-	}
-	urls := []string{requestScheme(r) + "://" + r.Host + uri}
-	if pub, err := url.Parse(p.env.baseURL()); err == nil && pub.Host != "" {
-		if u := pub.Scheme + "://" + pub.Host + uri; u != urls[0] {
-			urls = append(urls, u)
-		}
-	}
-	return urls
+	return p.auth.wrap(mux)
 }
 
 // preTransactionRequest is the body of POST /api/pre-transactions (LINK.md

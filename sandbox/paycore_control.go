@@ -7,10 +7,11 @@ import (
 
 // paycoreState is GET /sandbox/paycore: everything the simulator holds.
 type paycoreState struct {
-	PreTransactions []PreTransaction `json:"preTransactions"`
-	Transactions    []Transaction    `json:"transactions"`
-	Captures        []Capture        `json:"captures"`
-	Callbacks       []Callback       `json:"callbacks"`
+	PreTransactions []PreTransaction        `json:"preTransactions"`
+	Transactions    []Transaction           `json:"transactions"`
+	Captures        []Capture               `json:"captures"`
+	Callbacks       []Callback              `json:"callbacks"`
+	Subscriptions   []RecurringSubscription `json:"subscriptions"`
 }
 
 func (p *Paycore) controlRoutes(mux *http.ServeMux) {
@@ -18,6 +19,7 @@ func (p *Paycore) controlRoutes(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, paycoreState{
 			PreTransactions: nonNil(p.PreTransactions()), Transactions: nonNil(p.Transactions()),
 			Captures: nonNil(p.Captures()), Callbacks: nonNil(p.Callbacks()),
+			Subscriptions: nonNil(p.Subscriptions()),
 		})
 	})
 	mux.HandleFunc("GET /sandbox/paycore/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -37,6 +39,7 @@ func (p *Paycore) controlRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("POST /sandbox/paycore/{id}/{action}", p.handleControlAction)
 	p.pageRoutes(mux)
+	p.recurringControlRoutes(mux)
 }
 
 func (p *Paycore) handleControlAction(w http.ResponseWriter, r *http.Request) {

@@ -1,15 +1,18 @@
 // Package sandbox simulates the outside systems that sms2vipps talks to, so
 // that the app and its clients can be tested end to end without them
-// (DESIGN.md §5). It holds LINK's Paycore API (docs/PAYCORE.md), LINK's
-// Common SMS gateway (LINK.md §4) and Vipps MobilePay's access token,
-// ePayment, Recurring and Webhooks APIs (VIPPS.md); the CRM is to follow.
+// (DESIGN.md §5). It holds LINK's Paycore API with its recurring
+// subscriptions (docs/PAYCORE.md), LINK's Common CRM API (docs/CRM.md),
+// LINK's Common SMS gateway (LINK.md §4) and Vipps MobilePay's access
+// token, ePayment, Recurring and Webhooks APIs (VIPPS.md).
 //
 // The simulators speak the real wire formats and enforce the real rules
 // (HMAC, Basic auth and Bearer tokens, required fields, idempotency keys,
 // rate limits, state machines), and they are written from the documents,
 // not from our clients, so that the two check each other. A test acts as
-// the end user through the Go API (Paycore.Approve, Vipps.ApprovePayment,
-// Vipps.AcceptAgreement, Vipps.StopAgreement, ...), moves time with the
+// the end user through the Go API (Paycore.Approve,
+// Paycore.AcceptSubscription, Vipps.ApprovePayment, Vipps.AcceptAgreement,
+// Vipps.StopAgreement, ...), reads what the CRM holds (CRM.Members), moves
+// time with the
 // Clock (and Vipps.ProcessDue settles what fell due), delivers Vipps's
 // signed webhooks when and how it likes (Vipps.Webhooks), and injects
 // faults with Faults. People use the same things over HTTP under
@@ -18,6 +21,7 @@
 // One Sandbox serves everything from one http.Handler, routed by prefix:
 //
 //	/paycore/...   the Paycore API (PAYCORE_BASE_URL = <sandbox>/paycore)
+//	/crm/...       the Common CRM API (CRM_BASE_URL = <sandbox>/crm)
 //	/sms/...       the SMS gateway (LINK_SMS_BASE_URL = <sandbox>/sms)
 //	/vipps/...     the Vipps MobilePay APIs (VIPPS_BASE_URL = <sandbox>/vipps)
 //	/sandbox/...   the control API and pages for people and scripts
@@ -42,6 +46,8 @@ import (
 // partners and no Vipps sales units.
 type Config struct {
 	// PaycorePartners maps a Paycore partner id to its base64 HMAC secret.
+	// The CRM checks signatures against the same table: a LINK partner
+	// has one id and one secret.
 	PaycorePartners map[int64]string
 
 	// SMSUsername and SMSPassword are the gateway's Basic-auth credentials;
@@ -98,6 +104,7 @@ const (
 // Sandbox holds the simulators and serves them over HTTP.
 type Sandbox struct {
 	Paycore *Paycore
+	CRM     *CRM
 	SMS     *SMSGateway
 	Vipps   *Vipps
 	Faults  *Faults
@@ -147,6 +154,7 @@ func New(cfg Config) *Sandbox {
 	}
 	sb.SMS = newSMSGateway(e, cfg)
 	sb.Paycore = newPaycore(e, cfg, sb.SMS)
+	sb.CRM = newCRM(e, sb.Paycore.secret)
 	sb.Vipps = newVipps(e, cfg)
 	sb.handler = sb.routes()
 	return sb
@@ -175,6 +183,7 @@ func (sb *Sandbox) Close() { sb.stop() }
 func (sb *Sandbox) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/paycore/", sb.Faults.wrap("paycore", writePaycoreError, sb.Paycore.apiHandler()))
+	mux.Handle("/crm/", sb.Faults.wrap("crm", writeCRMError, sb.CRM.apiHandler()))
 	mux.Handle("/sms/", sb.Faults.wrap("sms", writeSMSError, sb.SMS.apiHandler()))
 	mux.Handle("/vipps/", sb.Faults.wrap("vipps", writeVippsFault, sb.Vipps.apiHandler()))
 	sb.controlRoutes(mux)

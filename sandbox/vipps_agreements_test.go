@@ -187,4 +187,3 @@ func TestRecurringAgreementEnds(t *testing.T) {
 	_, err = f.sb.Vipps.AcceptAgreement("agr_nothere")
 	assert.ErrorIs(t, err, sandbox.ErrNotFound)
 }
-

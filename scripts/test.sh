@@ -23,6 +23,10 @@ go vet ./...
 echo "== staticcheck"
 "$tools/staticcheck" ./...
 
+echo "== azurite (Table Storage emulator, pinned in package.json)"
+eval "$(bash scripts/azurite.sh start)"
+trap 'bash scripts/azurite.sh stop >/dev/null 2>&1 || true' EXIT
+
 echo "== go test"
 go test -count=1 ./...
 

@@ -80,6 +80,10 @@ type fixture struct {
 	client *vipps.Client
 	base   string
 
+	// main is the LEGACY agreement the charges go on; stopped one that
+	// was stopped (set by the recurring tests).
+	main, stopped string
+
 	mu   sync.Mutex
 	keys int
 }
@@ -102,7 +106,7 @@ func newFixture(tb testing.TB) *fixture {
 // given clock, never sleeping between retries.
 func (f *fixture) newClient(now func() time.Time) *vipps.Client {
 	return vipps.NewClient(f.base, vipps.WithHTTPClient(&http.Client{Transport: f.v}), vipps.WithClock(now),
-		vipps.WithSleep(func(ctx context.Context, time.Duration) error { return ctx.Err() }))
+		vipps.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
 }
 
 // key returns a fresh Idempotency-Key.
