@@ -27,6 +27,17 @@ var EPaymentEvents = []string{
 	"epayments.payment.terminated.v1",
 }
 
+// RecurringEvents are the Recurring webhook events subscriptions follow
+// (VIPPS.md §5; "canceled" with one l, as Vipps spells it).
+var RecurringEvents = []string{
+	"recurring.agreement-activated.v1", "recurring.agreement-rejected.v1", "recurring.agreement-stopped.v1",
+	"recurring.agreement-expired.v1", "recurring.charge-reserved.v1", "recurring.charge-captured.v1",
+	"recurring.charge-canceled.v1", "recurring.charge-failed.v1", "recurring.charge-creation-failed.v1",
+}
+
+// AllEvents are every event the app follows.
+func AllEvents() []string { return append(append([]string{}, EPaymentEvents...), RecurringEvents...) }
+
 // WebhookURL is where Vipps delivers a partner's events. The partner is in
 // the path so the right secret is known before the body is trusted.
 func (l *Links) WebhookURL(partnerID int64) string {
@@ -137,6 +148,7 @@ func (a *App) ReceiveVippsEvent(ctx context.Context, partnerID int64, body []byt
 	// Act now, so the user is not kept waiting for the next Reconciler run;
 	// a failure leaves the event PENDING for it.
 	a.processEvents(ctx, []*sms2vipps.WebhookEvent{e}, "")
+	a.DrainOutbox(ctx, 10)
 	return true, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,22 +51,33 @@ const (
 	gatePassword = "gate-password"
 )
 
-// testPartners: 1001 is the ordinary partner (5 kr reserved, 1 kr per
-// started hour, at least 1 kr, receipts on); 1002 charges at least 10 kr,
-// more than it reserves; 1003 has receipts off.
+// testPartners: 1001 is the ordinary Paycore partner (5 kr reserved, 1 kr
+// per started hour, at least 1 kr, receipts on; subscriptions through
+// Paycore); 1002 charges at least 10 kr, more than it reserves; 1003 has
+// receipts off. 2001 is on Vipps: pay-per-use pushed to the app, the
+// partner API (cap 1 000 kr, one SMS segment), a CRM, and a dialogue.
 var testPartners = fmt.Sprintf(`{"partners":[
  {"id":1001,"name":"Parkering AS","backend":"paycore","shortNumbers":["27222"],"originator":"Parkering",
   "reservationAmount":500,"maxSessionDuration":"12h","tariff":{"unitPrice":100,"unit":"60m","minimum":100},
   "texts":{"help":"Send CHARGE or ENDCHARGE."},
   "receipt":{"enabled":true,"template":"Betalt {{amount}}. Kvittering: {{receiptPageUrl}}"},
-  "paycore":{"secret":%[1]q}},
+  "paycore":{"secret":%[1]q},"api":{"secret":%[1]q},
+  "recurring":{"merchantAgreementUrl":"https://parkering.example/avtale"}},
  {"id":1002,"name":"Dyr AS","backend":"paycore","shortNumbers":["27223"],"originator":"Dyr",
   "reservationAmount":500,"tariff":{"unitPrice":100,"unit":"60m","minimum":1000},
   "receipt":{"enabled":true,"template":"Betalt {{amount}}. {{receiptPageUrl}}"},
   "paycore":{"secret":%[1]q}},
  {"id":1003,"name":"Stille AS","backend":"paycore","shortNumbers":["27224"],"originator":"Stille",
   "reservationAmount":500,"tariff":{"unitPrice":100,"unit":"60m"},
-  "paycore":{"secret":%[1]q}}]}`, testSecret)
+  "paycore":{"secret":%[1]q}},
+ {"id":2001,"name":"Gym AS","backend":"vipps","shortNumbers":["27300"],"originator":"Gym","reservationAmount":500,
+  "tariff":{"unitPrice":100,"unit":"60m","minimum":100},"receipt":{"enabled":true,"template":"Betalt {{amount}}"},
+  "vipps":{"msn":"123456","clientId":"cid-1","clientSecret":"cs-1","subscriptionKey":"sk-1","pushAllowed":true},
+  "api":{"secret":%[1]q},"crm":{"secret":%[1]q},
+  "recurring":{"merchantAgreementUrl":"https://gym.example/manage","merchantRedirectUrl":"https://gym.example/thanks",
+   "maxAmount":100000,"maxSmsSegments":1},
+  "dialogues":[{"keyword":"TRENING","shortNumber":"27300","groupId":7,"period":"MONTH","productName":"Treningsavtale",
+   "amount":29900,"sender":"Gym","replyText":"Bli med! Godkjenn i Vipps: {{vippsLink}}","start":"2026-01-01"}]}]}`, testSecret)
 
 // harness runs the real binary as the Functions host would (port in
 // FUNCTIONS_CUSTOMHANDLER_PORT, timers invoked by POST /<Function>) against
@@ -73,41 +85,88 @@ var testPartners = fmt.Sprintf(`{"partners":[
 type harness struct {
 	t      *testing.T
 	sb     *sandbox.Sandbox
-	url    string
+	url    string // where the binary listens
+	public string // PUBLIC_BASE_URL: how the world addresses it
 	cmd    *exec.Cmd
+	env    []string
 	out    *syncBuffer
 	dbPath string
 	store  *sqlstore.Store
 	exited chan error
 }
 
-func startBinary(t *testing.T, extraEnv ...string) *harness {
+// option changes how the binary is started.
+type option func(*harnessConfig)
+
+type harnessConfig struct {
+	env    []string
+	public string // a public URL other than the listener's
+	tables bool   // partners in Table Storage (Azurite)
+}
+
+// withEnv adds settings.
+func withEnv(kv ...string) option { return func(c *harnessConfig) { c.env = append(c.env, kv...) } }
+
+// withPublicURL puts a front door before the binary: the world (Vipps,
+// the partners) addresses public, with its own host and scheme, and the
+// requests reach the listener at 127.0.0.1 unchanged otherwise, as behind
+// the Functions host.
+func withPublicURL(public string) option { return func(c *harnessConfig) { c.public = public } }
+
+// withTables keeps the partners in Table Storage (Azurite), put there with
+// `handler partners put`.
+func withTables() option { return func(c *harnessConfig) { c.tables = true } }
+
+func startBinary(t *testing.T, opts ...option) *harness {
 	t.Helper()
+	var cfg harnessConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	port := freePort(t)
+	listener := "http://127.0.0.1:" + port
+	public := listener
+	if cfg.public != "" {
+		public = cfg.public
+	}
 	sb := sandboxtest.Start(t, sandbox.Config{
-		PaycorePartners: map[int64]string{1001: testSecret, 1002: testSecret, 1003: testSecret},
+		PaycorePartners: map[int64]string{1001: testSecret, 1002: testSecret, 1003: testSecret, 2001: testSecret, 2002: testSecret},
 		SMSUsername:     "smsuser", SMSPassword: "smspass", Seed: 1,
+		VippsSalesUnits: map[string]sandbox.VippsSalesUnit{
+			"123456": {ClientID: "cid-1", ClientSecret: "cs-1", SubscriptionKey: "sk-1", PushAllowed: true},
+		},
+		VippsWebhookTransport: frontDoor(public, listener),
 	})
 	dir := t.TempDir()
 	partners := filepath.Join(dir, "partners.json")
 	require.NoError(t, os.WriteFile(partners, []byte(testPartners), 0o600))
-	port := freePort(t)
-	h := &harness{t: t, sb: sb, url: "http://127.0.0.1:" + port, out: &syncBuffer{}, dbPath: filepath.Join(dir, "app.db"), exited: make(chan error, 1)}
-	env := []string{
+	h := &harness{t: t, sb: sb, url: listener, public: public, out: &syncBuffer{}, dbPath: filepath.Join(dir, "app.db"), exited: make(chan error, 1)}
+	h.env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 		"FUNCTIONS_CUSTOMHANDLER_PORT=" + port, "FUNCTIONS_CUSTOMHANDLER_WORKER_ID=e2e",
-		"PUBLIC_BASE_URL=" + h.url,
+		"PUBLIC_BASE_URL=" + public,
 		"SQLITE_PATH=" + h.dbPath, "PARTNERS_FILE=" + partners,
 		"PAYCORE_BASE_URL=" + sb.PublicURL() + "/paycore",
 		"LINK_SMS_BASE_URL=" + sb.PublicURL() + "/sms", "LINK_SMS_USERNAME=smsuser", "LINK_SMS_PASSWORD=smspass",
 		"LINK_SMS_PLATFORM_ID=SANDBOX", "LINK_SMS_PLATFORM_PARTNER_ID=0",
+		"VIPPS_BASE_URL=" + sb.PublicURL() + "/vipps", "CRM_BASE_URL=" + sb.PublicURL() + "/crm",
 		"KEYWORD_AUTH=basic", "KEYWORD_USERNAME=" + gateUser, "KEYWORD_PASSWORD=" + gatePassword,
 		"SIGNING_KEY=e2e-signing-key-0123456789abcdefghijklmnop",
 		// Retries and polls become due at once, so a test can invoke the
 		// Reconciler right after a failure instead of waiting 30 s.
 		"RETRY_BASE=0s", "POLL_INTERVAL=0s", "OUTBOUND_TIMEOUT=2s", "LOG_LEVEL=debug",
 	}
+	if cfg.tables {
+		conn := os.Getenv("AZURE_TABLES_TEST_CONN")
+		if conn == "" {
+			t.Skip(`AZURE_TABLES_TEST_CONN is not set; run eval "$(bash scripts/azurite.sh start)" first (scripts/test.sh does)`)
+		}
+		h.env = append(h.env, "PARTNERS_TABLES_CONNECTION="+conn, fmt.Sprintf("PARTNERS_TABLES_PREFIX=e2e%d", time.Now().UnixNano()%1e9))
+		h.run("partners", "put", "--file", partners)
+	}
+	h.env = append(h.env, cfg.env...)
 	h.cmd = exec.Command(binPath)
-	h.cmd.Env = append(env, extraEnv...)
+	h.cmd.Env = h.env
 	h.cmd.Dir = dir
 	h.cmd.Stdout, h.cmd.Stderr = h.out, h.out
 	require.NoError(t, h.cmd.Start())
@@ -119,7 +178,7 @@ func startBinary(t *testing.T, extraEnv ...string) *harness {
 		case <-time.After(10 * time.Second):
 			_ = h.cmd.Process.Kill()
 		}
-		if t.Failed() {
+		if t.Failed() || os.Getenv("E2E_LOG") != "" {
 			t.Logf("handler output:\n%s", h.out.String())
 		}
 	})
@@ -130,6 +189,36 @@ func startBinary(t *testing.T, extraEnv ...string) *harness {
 	h.store = st
 	return h
 }
+
+// run runs a subcommand of the binary with the harness's settings.
+func (h *harness) run(args ...string) string {
+	h.t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = h.env
+	out, err := cmd.CombinedOutput()
+	require.NoError(h.t, err, "handler %v:\n%s", args, out)
+	return string(out)
+}
+
+// frontDoor carries requests for the public URL to the listener, like
+// the load balancer and Functions host in front of the real app: the
+// signature was made for the public host and path, the request arrives at
+// 127.0.0.1 over plain HTTP.
+func frontDoor(public, listener string) http.RoundTripper {
+	pu, _ := url.Parse(public)
+	lu, _ := url.Parse(listener)
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Host == pu.Host {
+			r = r.Clone(r.Context())
+			r.URL.Scheme, r.URL.Host = lu.Scheme, lu.Host
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // waitReady probes GET / as the host does (every 25 ms) until anything
 // answers.

@@ -23,7 +23,7 @@ func webhooksCmd(ctx context.Context, args []string, getenv func(string) string,
 	fs := flag.NewFlagSet("webhooks "+verb, flag.ContinueOnError)
 	partner := fs.Int64("partner", 0, "partner id")
 	id := fs.String("id", "", "registration id (delete)")
-	events := fs.String("events", strings.Join(app.EPaymentEvents, ","), "comma-separated event names (register)")
+	events := fs.String("events", strings.Join(app.AllEvents(), ","), "comma-separated event names (register)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

@@ -91,6 +91,10 @@ type Config struct {
 	// VippsWebhookTimeout bounds each webhook delivery; zero means
 	// DefaultVippsWebhookTimeout.
 	VippsWebhookTimeout time.Duration
+	// VippsWebhookTransport, when set, carries the webhook deliveries: a
+	// test can put a front door between the registered public URL (which
+	// the signature covers) and the listener that really receives them.
+	VippsWebhookTransport http.RoundTripper
 }
 
 // Defaults for the Config fields left zero.

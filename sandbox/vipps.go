@@ -104,6 +104,9 @@ func newVipps(e *env, cfg Config) *Vipps {
 		timeout = DefaultVippsWebhookTimeout
 	}
 	v.Webhooks = newVippsWebhooks(e, timeout)
+	if cfg.VippsWebhookTransport != nil {
+		v.Webhooks.client.Transport = cfg.VippsWebhookTransport
+	}
 	for msn, u := range cfg.VippsSalesUnits {
 		v.units[msn] = u
 	}

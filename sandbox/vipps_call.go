@@ -103,10 +103,18 @@ func (v *Vipps) route(mux *http.ServeMux, pattern string, rt vippsRoute) {
 			rq.Status = ans.status
 			v.record(*rq)
 		}
-		ans.write(w)
 		// Vipps sends webhooks after it has answered; the answer is
-		// complete (it has a length), so flushing hands it over now.
-		if v.Webhooks.hasDue(v.env.clock.Now()) {
+		// complete (it has a length), so flushing hands it over now. The
+		// delivery keeps this handler busy, so the connection is closed:
+		// a client that reused it for its next call (a receiver calling
+		// back while it handles the webhook) would wait for the delivery
+		// to end.
+		due := v.Webhooks.hasDue(v.env.clock.Now())
+		if due {
+			w.Header().Set("Connection", "close")
+		}
+		ans.write(w)
+		if due {
 			_ = http.NewResponseController(w).Flush()
 			v.Webhooks.autoDeliver(v.env.ctx)
 		}
