@@ -36,6 +36,8 @@ var allowed = map[string][]string{
 	"sandbox":             {"linkhmac"},
 	"handler":             nil, // wiring: anything
 	"sandbox/sandboxtest": {"sandbox", "linkhmac"},
+
+	"internal/chargertest": nil, // tests only: the charger's chaos test and benchmark
 }
 
 // stdOnly packages import nothing outside the standard library and ours.

@@ -13,8 +13,14 @@ import (
 // redelivered MO returns the same subscription and texts nothing new.
 func (a *App) dialogue(ctx context.Context, p *sms2vipps.Partner, d *sms2vipps.Dialogue, m sms2vipps.InboundMessage) (MOResult, error) {
 	res := MOResult{Action: "subscribe", PartnerID: p.ID}
+	order := "mo-" + m.MessageID
+	if s, err := a.Store.SubscriptionByOrderNumber(ctx, p.ID, order); err == nil {
+		// A redelivered MO: the subscription exists; do nothing new.
+		res.SubscriptionID, res.Duplicate = s.ID, true
+		return res, nil
+	}
 	r, err := a.Subscribe(ctx, SubscribeRequest{
-		PartnerID: p.ID, OrderNumber: "mo-" + m.MessageID, Source: "keyword:" + strings.ToUpper(d.Keyword),
+		PartnerID: p.ID, OrderNumber: order, Source: "keyword:" + strings.ToUpper(d.Keyword),
 		MSISDN: m.From, ShortNumber: m.ShortNumber, GroupID: d.GroupID, Amount: d.Amount, Interval: d.Period,
 		ProductName: d.ProductName, ProductDescription: d.ProductDescription,
 		SMSText: d.ReplyText, SendSMS: true, Originator: d.Sender, Inbound: &m,

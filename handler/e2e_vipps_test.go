@@ -123,7 +123,12 @@ func TestVippsEndToEnd(t *testing.T) {
 			resp.Body.Close()
 			return resp.StatusCode
 		}
+		secret := h.sb.Vipps.Webhooks.Registrations()[0].Secret
 		assert.Equal(t, http.StatusUnauthorized, send("not-the-secret", publicURL+"/api/VippsWebhook/2001", time.Now()))
+		assert.Equal(t, http.StatusUnauthorized, send(secret, publicURL+"/api/VippsWebhook/2001", time.Now().Add(-11*time.Minute)),
+			"a stale x-ms-date")
+		assert.Equal(t, http.StatusUnauthorized, send(secret, publicURL+"/api/VippsWebhook/2002", time.Now()),
+			"signed for another URL")
 		unsigned, _ := http.NewRequest(http.MethodPost, h.url+"/api/VippsWebhook/2001", strings.NewReader(string(body)))
 		resp, err := http.DefaultClient.Do(unsigned)
 		require.NoError(t, err)
@@ -132,5 +137,8 @@ func TestVippsEndToEnd(t *testing.T) {
 		_, err = h.store.WebhookEventByKey(context.Background(), "epayment:123456:"+res.SessionID+":AUTHORIZED:forged")
 		assert.Equal(t, sms2vipps.ENOTFOUND, sms2vipps.ErrorCode(err), "nothing stored")
 		assert.Equal(t, sms2vipps.SessionAwaitingPayment, h.session(res.SessionID).State, "nothing changed")
+		// The same request, signed right, is taken: the refusals above were
+		// for their faults, not for the way this test sends.
+		assert.Equal(t, http.StatusOK, send(secret, publicURL+"/api/VippsWebhook/2001", time.Now()))
 	})
 }
