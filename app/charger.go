@@ -103,7 +103,9 @@ func chargeID(subscriptionID string, period sms2vipps.Date) string {
 }
 
 // materialize writes the charge rows of the due periods and moves each
-// subscription to its next period, in one transaction per subscription.
+// subscription to its next period. A claimed batch is written in chunks,
+// one transaction each (materializeChunk); a subscription's row and its
+// move are always in the same transaction.
 func (a *App) materialize(ctx context.Context, n *counters) error {
 	owner := a.owner()
 	today := sms2vipps.DateOf(a.now())
@@ -121,11 +123,25 @@ func (a *App) materialize(ctx context.Context, n *counters) error {
 		if len(subs) == 0 {
 			return nil
 		}
-		progressed := a.forEach(ctx, subs, func(s *sms2vipps.Subscription) bool {
-			defer a.releaseSubscription(ctx, s.ID, owner)
-			return a.materializeOne(ctx, s, today, n)
-		})
-		if !progressed {
+		var chunks [][]*sms2vipps.Subscription
+		for lo := 0; lo < len(subs); lo += materializeChunk {
+			chunks = append(chunks, subs[lo:min(lo+materializeChunk, len(subs))])
+		}
+		var progressed atomic.Bool
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, a.Workers)
+		for _, chunk := range chunks {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if a.materializeChunk(ctx, chunk, today, owner, n) {
+					progressed.Store(true)
+				}
+			}()
+		}
+		wg.Wait()
+		if !progressed.Load() {
 			// Every claimed subscription is beyond its partner's lead
 			// window: nothing more is due today.
 			return nil
@@ -134,29 +150,114 @@ func (a *App) materialize(ctx context.Context, n *counters) error {
 	return ctx.Err()
 }
 
-// materializeOne writes one subscription's next period, if it is within
-// the partner's lead window; it reports whether it wrote or found one.
-func (a *App) materializeOne(ctx context.Context, s *sms2vipps.Subscription, today sms2vipps.Date, n *counters) bool {
+// materializeChunk is how many claimed subscriptions share a transaction.
+// One transaction per subscription made the commits (and on SQLite their
+// WAL writes) most of a run's time.
+const materializeChunk = 250
+
+// period is one subscription's due period, planned before it is written.
+type period struct {
+	s      *sms2vipps.Subscription
+	before sms2vipps.Subscription // s as claimed, to start over from
+	c      *sms2vipps.Charge      // nil: not due yet (beyond the lead)
+	next   sms2vipps.Date
+}
+
+// materializeChunk writes the chunk's due periods in one transaction that
+// also releases every claimed subscription, and reports whether any period
+// was due. Should the transaction fail (a concurrent writer changed a
+// subscription, or a period has its row already: a unique key conflict),
+// nothing of it is kept, and each subscription is written again in a
+// transaction of its own, which settles the conflict for that one alone.
+// Rolling the chunk back rather than carrying on after the failed
+// statement is what keeps this portable: SQLite leaves a transaction usable
+// after a constraint error, but SQL Server ends the statement and, with
+// XACT_ABORT on, dooms the transaction.
+func (a *App) materializeChunk(ctx context.Context, subs []*sms2vipps.Subscription, today sms2vipps.Date, owner string, n *counters) bool {
+	plan := make([]period, 0, len(subs))
+	due := 0
+	for _, s := range subs {
+		p := period{s: s, before: *s}
+		if c, next, ok := a.duePeriod(ctx, s, today); ok {
+			p.c, p.next = c, next
+			due++
+		}
+		plan = append(plan, p)
+	}
+	if ctx.Err() != nil {
+		for _, p := range plan {
+			a.releaseSubscription(ctx, p.s.ID, owner)
+		}
+		return false
+	}
+	err := a.Store.Atomic(ctx, func(tx sms2vipps.Store) error {
+		for _, p := range plan {
+			if p.c != nil {
+				if err := tx.CreateCharge(ctx, p.c); err != nil {
+					return err
+				}
+				p.s.NextPeriod = p.next
+				if err := tx.UpdateSubscription(ctx, p.s); err != nil {
+					return err
+				}
+			}
+			if err := tx.ReleaseSubscription(ctx, p.s.ID, owner); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		n.periodsDue.Add(int64(due))
+		n.created.Add(int64(due))
+		return due > 0
+	}
+	// Start over from the subscriptions as claimed, one at a time.
+	progressed := false
+	for _, p := range plan {
+		*p.s = p.before
+		if p.c != nil && ctx.Err() == nil && a.materializeOne(ctx, p.s, today, n) {
+			progressed = true
+		}
+		a.releaseSubscription(ctx, p.s.ID, owner)
+	}
+	return progressed
+}
+
+// duePeriod returns the charge row of the subscription's next period and
+// the period after it, when the next period is within the partner's lead
+// window.
+func (a *App) duePeriod(ctx context.Context, s *sms2vipps.Subscription, today sms2vipps.Date) (*sms2vipps.Charge, sms2vipps.Date, bool) {
 	p, err := a.Partners.Partner(ctx, s.PartnerID)
 	if err != nil {
 		a.Log.Error("charger: partner of subscription", "subscription", s.ID, "err", err)
-		return false
+		return nil, "", false
 	}
 	lead := p.Recurring.LeadDays
 	if lead <= 0 {
 		lead = defaultLeadDays
 	}
 	if today.AddDays(lead).Before(s.NextPeriod) {
-		return false
+		return nil, "", false
 	}
-	c := a.newCharge(p, s, today)
 	next, err := sms2vipps.NextPeriodStart(s.Anchor, s.Interval, s.NextPeriod)
 	if err != nil {
 		a.Log.Error("charger: period", "subscription", s.ID, "err", err)
+		return nil, "", false
+	}
+	return a.newCharge(p, s, today), next, true
+}
+
+// materializeOne writes one subscription's next period in a transaction
+// of its own, if it is within the partner's lead window; it reports
+// whether it wrote or found one.
+func (a *App) materializeOne(ctx context.Context, s *sms2vipps.Subscription, today sms2vipps.Date, n *counters) bool {
+	c, next, ok := a.duePeriod(ctx, s, today)
+	if !ok {
 		return false
 	}
 	n.periodsDue.Add(1)
-	err = a.Store.Atomic(ctx, func(tx sms2vipps.Store) error {
+	err := a.Store.Atomic(ctx, func(tx sms2vipps.Store) error {
 		if err := tx.CreateCharge(ctx, c); err != nil {
 			return err
 		}

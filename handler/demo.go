@@ -66,6 +66,7 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 		"SQLITE_PATH":       filepath.Join(dir, "demo.db"),
 		"PAYCORE_BASE_URL":  sbURL + "/paycore",
 		"LINK_SMS_BASE_URL": sbURL + "/sms",
+		"VIPPS_BASE_URL":    sbURL + "/vipps", "CRM_BASE_URL": sbURL + "/crm",
 		"LINK_SMS_USERNAME": sandboxSMSUser, "LINK_SMS_PASSWORD": sandboxSMSPassword,
 		"LINK_SMS_PLATFORM_ID": "SANDBOX", "LINK_SMS_PLATFORM_PARTNER_ID": "0",
 		"KEYWORD_AUTH": "basic", "KEYWORD_USERNAME": demoGateUser, "KEYWORD_PASSWORD": demoGatePassword,
@@ -86,6 +87,10 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "sms2vipps demo\n  app      %s   (SQLite: %s)\n  sandbox  %s/sandbox/\n  app log  %s\n\n",
 		appURL, settings["SQLITE_PATH"], sbURL, logPath)
 	if err := d.play(ctx, m); err != nil {
+		return fmt.Errorf("demo: %w (see %s)", err, logPath)
+	}
+	fmt.Fprintf(out, "\n— A subscription by SMS keyword, on Vipps Recurring —\n")
+	if err := d.playSubscription(ctx, m); err != nil {
 		return fmt.Errorf("demo: %w (see %s)", err, logPath)
 	}
 	if !*keep {
@@ -173,14 +178,70 @@ func (d *demoRun) say(format string, args ...any) {
 	fmt.Fprintf(d.out, "[%s] "+format+"\n", append([]any{d.clock.Now().In(oslo()).Format("15:04")}, args...)...)
 }
 
+// playSubscription: the user texts the dialogue keyword, accepts the
+// agreement in Vipps, is charged for the first month and stops.
+func (d *demoRun) playSubscription(ctx context.Context, m *Main) error {
+	d.say("%s texts TRENING to 27300", demoMSISDN)
+	res, err := d.sendTo(ctx, "27300", "TRENING")
+	if err != nil {
+		return err
+	}
+	d.showSMS()
+	s, err := m.Store.Subscription(ctx, res.SubscriptionID)
+	if err != nil {
+		return err
+	}
+	d.clock.Advance(time.Minute)
+	d.say("the user opens the link and accepts the agreement in Vipps")
+	if _, err := d.sb.Vipps.AcceptAgreement(s.AgreementID); err != nil {
+		return err
+	}
+	d.clock.Advance(time.Minute)
+	if err := d.invoke(ctx, "Reconciler"); err != nil {
+		return err
+	}
+	if err := d.invoke(ctx, "RecurringCharger"); err != nil {
+		return err
+	}
+	d.clock.Advance(48 * time.Hour)
+	d.say("two days later Vipps charges the first month on its due date")
+	d.sb.Vipps.ProcessDue()
+	if err := d.invoke(ctx, "RecurringCharger"); err != nil {
+		return err
+	}
+	d.showSMS()
+	d.clock.Advance(time.Hour)
+	d.say("the user texts STOP to 27300")
+	if _, err := d.sendTo(ctx, "27300", "STOP"); err != nil {
+		return err
+	}
+	d.showSMS()
+	s, err = m.Store.Subscription(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	charges, _ := m.Store.ListCharges(ctx, s.ID)
+	fmt.Fprintf(d.out, "\nSubscription %s: %s (%s), %s a month, %d charge(s):", s.ID, s.State, s.StopReason, s.Amount, len(charges))
+	for _, c := range charges {
+		fmt.Fprintf(d.out, " %s %s %s", c.PeriodStart, c.Amount, c.State)
+	}
+	ag, _ := d.sb.Vipps.Agreement(s.AgreementID)
+	fmt.Fprintf(d.out, "\nVipps's agreement %s is %s\n", ag.ID, ag.Status)
+	return nil
+}
+
 // send posts an MO to KeywordSent the way LINK's gateway does.
 func (d *demoRun) send(ctx context.Context, text string) (app.MOResult, error) {
+	return d.sendTo(ctx, "27222", text)
+}
+
+func (d *demoRun) sendTo(ctx context.Context, shortNumber, text string) (app.MOResult, error) {
 	d.mo++
 	body, _ := json.Marshal(map[string]any{
 		"messageId": fmt.Sprintf("demo-%d-%d", time.Now().UnixNano(), d.mo), "source": demoMSISDN,
-		"destination": "NO-27222", "operator": "no.telenor",
+		"destination": "NO-" + shortNumber, "operator": "no.telenor",
 		"content": map[string]string{"type": "SMS", "userData": text, "encoding": "TEXT"},
-		"route":   map[string]string{"type": "KEYWORD_ROUTE", "keyword": strings.ToUpper(text), "number": "NO-27222"},
+		"route":   map[string]string{"type": "KEYWORD_ROUTE", "keyword": strings.ToUpper(text), "number": "NO-" + shortNumber},
 	})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, d.appURL+"/api/KeywordSent", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -200,9 +261,12 @@ func (d *demoRun) send(ctx context.Context, text string) (app.MOResult, error) {
 }
 
 // invokeReconciler posts the timer invocation the Functions host sends.
-func (d *demoRun) invokeReconciler(ctx context.Context) error {
+func (d *demoRun) invokeReconciler(ctx context.Context) error { return d.invoke(ctx, "Reconciler") }
+
+// invoke posts a timer invocation as the Functions host does.
+func (d *demoRun) invoke(ctx context.Context, name string) error {
 	body := `{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"IsPastDue":false}},"Metadata":{}}`
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, d.appURL+"/Reconciler", strings.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, d.appURL+"/"+name, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -211,9 +275,9 @@ func (d *demoRun) invokeReconciler(ctx context.Context) error {
 	defer resp.Body.Close()
 	var inv struct{ Logs []string }
 	_ = json.NewDecoder(resp.Body).Decode(&inv)
-	fmt.Fprintf(d.out, "        Reconciler timer → %d: %s\n", resp.StatusCode, strings.Join(inv.Logs, "; "))
+	fmt.Fprintf(d.out, "        %s timer → %d: %s\n", name, resp.StatusCode, strings.Join(inv.Logs, "; "))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("reconciler answered %d", resp.StatusCode)
+		return fmt.Errorf("%s answered %d", name, resp.StatusCode)
 	}
 	return nil
 }

@@ -37,7 +37,8 @@ func runSandbox(ctx context.Context, args []string, out io.Writer) error {
 	sb.SetPublicURL("http://" + ln.Addr().String())
 	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
-	fmt.Fprintf(out, "sandbox on %s\n  PAYCORE_BASE_URL=%[1]s/paycore\n  LINK_SMS_BASE_URL=%[1]s/sms  (user %q, password %q)\n  control page: %[1]s/sandbox/\n",
+	fmt.Fprintf(out, "sandbox on %s\n  PAYCORE_BASE_URL=%[1]s/paycore\n  LINK_SMS_BASE_URL=%[1]s/sms  (user %q, password %q)\n"+
+		"  VIPPS_BASE_URL=%[1]s/vipps\n  CRM_BASE_URL=%[1]s/crm\n  control page: %[1]s/sandbox/\n",
 		sb.PublicURL(), sandboxSMSUser, sandboxSMSPassword)
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -58,13 +59,29 @@ func newSandbox(partnersFile string, log *slog.Logger, now func() time.Time) (*s
 	if err != nil {
 		return nil, err
 	}
+	// The partners' LINK secrets (Paycore and CRM share them) and Vipps
+	// sales units, so the sandbox accepts what the app will send.
 	secrets := map[int64]string{}
+	units := map[string]sandbox.VippsSalesUnit{}
 	for _, p := range reg.All() {
-		secrets[p.PaycorePartnerID()] = p.Paycore.Secret
+		if p.Paycore.Secret != "" {
+			secrets[p.PaycorePartnerID()] = p.Paycore.Secret
+		}
+		if p.CRM.Secret != "" {
+			id := p.CRM.PartnerID
+			if id == 0 {
+				id = p.ID
+			}
+			secrets[id] = p.CRM.Secret
+		}
+		if v := p.Vipps; v.MSN != "" {
+			units[v.MSN] = sandbox.VippsSalesUnit{ClientID: v.ClientID, ClientSecret: v.ClientSecret,
+				SubscriptionKey: v.SubscriptionKey, PushAllowed: v.PushAllowed, Name: p.Name}
+		}
 	}
 	return sandbox.New(sandbox.Config{
 		PaycorePartners: secrets, SMSUsername: sandboxSMSUser, SMSPassword: sandboxSMSPassword,
-		Logger: log, Now: now,
+		VippsSalesUnits: units, Logger: log, Now: now,
 	}), nil
 }
 

@@ -89,29 +89,69 @@ func (p *preparedDB) close() {
 // preparedTx runs statements in a transaction, reusing the statements
 // already prepared on its pool. It never prepares through the pool: that
 // would wait for a connection, and SQLite's writer pool has only the one
-// the transaction holds.
+// the transaction holds. A statement not prepared yet runs unprepared and
+// is noted, and Atomic prepares the noted ones on the pool once the
+// transaction has ended: else a statement that is only ever used inside
+// transactions (a charger run writes its charges in them) would be parsed
+// again on every call.
 type preparedTx struct {
 	tx *sql.Tx
 	p  *preparedDB
+
+	mu     sync.Mutex
+	missed map[string]bool
 }
 
-func (t preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func newPreparedTx(tx *sql.Tx, p *preparedDB) *preparedTx { return &preparedTx{tx: tx, p: p} }
+
+// stmt returns the pool's statement bound to the transaction, or nil after
+// noting the query.
+func (t *preparedTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if st := t.p.cached(query); st != nil {
-		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return t.tx.StmtContext(ctx, st)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.missed == nil {
+		t.missed = map[string]bool{}
+	}
+	t.missed[query] = true
+	return nil
+}
+
+func (t *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
-func (t preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.p.cached(query); st != nil {
-		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+func (t *preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
 
-func (t preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
-	if st := t.p.cached(query); st != nil {
-		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+func (t *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepareMissed prepares on the pool the statements the transaction ran
+// unprepared; the transaction must have ended. A failure only means the
+// statement is parsed again next time.
+func (t *preparedTx) prepareMissed(ctx context.Context) {
+	t.mu.Lock()
+	missed := t.missed
+	t.missed = nil
+	t.mu.Unlock()
+	for query := range missed {
+		if ctx.Err() != nil {
+			return
+		}
+		_, _ = t.p.stmt(ctx, query)
+	}
 }

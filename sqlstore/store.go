@@ -29,8 +29,10 @@ type Store struct {
 	// connection (see OpenSQLite). wq and rq run statements on them.
 	db, rd *sql.DB
 	wq, rq *preparedDB
-	// tx is set on the Store that Atomic hands to its fn.
-	tx *sql.Tx
+	// tx is set on the Store that Atomic hands to its fn, and txq runs
+	// statements in it.
+	tx  *sql.Tx
+	txq *preparedTx
 }
 
 // newStore wraps the pools of an opened database.
@@ -97,7 +99,7 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx sms2vipps.Store) error) e
 	if err != nil {
 		return s.translate(err, "transaction", "begin transaction")
 	}
-	tx := &Store{Now: s.Now, d: s.d, db: s.db, rd: s.rd, wq: s.wq, rq: s.rq, tx: sqlTx}
+	tx := &Store{Now: s.Now, d: s.d, db: s.db, rd: s.rd, wq: s.wq, rq: s.rq, tx: sqlTx, txq: newPreparedTx(sqlTx, s.wq)}
 	committed := false
 	defer func() {
 		if !committed {
@@ -105,6 +107,9 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx sms2vipps.Store) error) e
 			// what went wrong.
 			_ = sqlTx.Rollback()
 		}
+		// The writer's connection is free again: prepare what fn ran
+		// unprepared, so that the next transaction reuses it.
+		tx.txq.prepareMissed(ctx)
 	}()
 	if err := fn(tx); err != nil {
 		return err
@@ -119,7 +124,7 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx sms2vipps.Store) error) e
 // w is where writes go.
 func (s *Store) w() querier {
 	if s.tx != nil {
-		return preparedTx{s.tx, s.wq}
+		return s.txq
 	}
 	return s.wq
 }
@@ -128,7 +133,7 @@ func (s *Store) w() querier {
 // own writes.
 func (s *Store) r() querier {
 	if s.tx != nil {
-		return preparedTx{s.tx, s.wq}
+		return s.txq
 	}
 	return s.rq
 }
