@@ -84,3 +84,50 @@ func TestVippsWebhookMovesTheSession(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, created, "a redelivery is stored once")
 }
+
+func TestVippsZeroPriceCancelsTheWholePayment(t *testing.T) {
+	f := newFixture(t)
+	const me = "+4790000105"
+	res := f.sendTo("27301", me, "CHARGE") // partner 2002: no minimum
+	_, err := f.sb.Vipps.ApprovePayment("654321", res.SessionID)
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	require.Equal(t, sms2vipps.SessionActive, f.session(res.SessionID).State)
+	f.sendTo("27301", me, "ENDCHARGE") // a minute after paying: one started hour
+	s := f.session(res.SessionID)
+	pay, _ := f.sb.Vipps.Payment("654321", s.ID)
+	assert.Equal(t, int64(s.CapturedAmount), pay.Aggregate.CapturedAmount.Value)
+	assert.Equal(t, int64(500)-int64(s.CapturedAmount), pay.Aggregate.CancelledAmount.Value, "everything not captured is released")
+
+	// And at zero: ENDCHARGE the moment the payment is authorised.
+	res = f.sendTo("27301", me, "CHARGE")
+	_, err = f.sb.Vipps.ApprovePayment("654321", res.SessionID)
+	require.NoError(t, err)
+	f.sendTo("27301", me, "ENDCHARGE")
+	s = f.session(res.SessionID)
+	assert.Equal(t, sms2vipps.OutcomeNothingDue, s.Outcome)
+	pay, _ = f.sb.Vipps.Payment("654321", s.ID)
+	assert.Zero(t, pay.Aggregate.CapturedAmount.Value)
+	assert.Equal(t, int64(500), pay.Aggregate.CancelledAmount.Value, "the whole payment is cancelled")
+}
+
+func TestVippsSessionClosedBeforeTheReservationLapses(t *testing.T) {
+	f := newFixture(t)
+	const me = "+4790000106"
+	res := f.sendTo("27300", me, "CHARGE") // partner 2001: 7-day reservation lifetime by default
+	_, err := f.sb.Vipps.ApprovePayment("123456", res.SessionID)
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	start := f.session(res.SessionID).StartedAt
+	f.clock.Set(start.Add(7*24*time.Hour - 2*time.Hour))
+	f.reconcile()
+	assert.Equal(t, sms2vipps.SessionActive, f.session(res.SessionID).State, "not yet")
+	f.clock.Set(start.Add(7*24*time.Hour - 59*time.Minute))
+	f.reconcile()
+	s := f.session(res.SessionID)
+	assert.Equal(t, sms2vipps.OutcomeCaptured, s.Outcome, "closed an hour before the hold may lapse")
+	assert.Equal(t, start.Add(7*24*time.Hour-time.Hour), s.EndedAt)
+	assert.Equal(t, sms2vipps.Amount(500), s.CapturedAmount)
+}
