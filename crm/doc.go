@@ -4,9 +4,10 @@
 // docs/CRM.md.
 //
 // LINK publishes the base URL, the HMAC scheme (package linkhmac, the same
-// as Paycore's) and the member resource, not how to add a member; the call
-// here is our decision, written down in docs/CRM.md and spoken by the
-// sandbox's simulator.
+// as Paycore's, so the calls go through package linkapi as Paycore's do)
+// and the member resource, not how to add a member; the call here is our
+// decision, written down in docs/CRM.md and spoken by the sandbox's
+// simulator.
 //
 // Adding a member is idempotent by nature (a member is a member), so,
 // unlike Paycore's writes, it is retried inside the Client after a lost

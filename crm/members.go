@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/linkmobility/sms2vipps"
+	"github.com/linkmobility/sms2vipps/linkapi"
 )
 
 // FlexString is text the CRM may write as a JSON string or as a number:
@@ -63,7 +64,7 @@ func (c *Client) AddToGroup(ctx context.Context, p *sms2vipps.Partner, groupID i
 // AddMember adds msisdn to the group and returns the member; created is
 // false when the number was a member already (200, or 409, when the member
 // may be known only by its number). A 2xx whose body is unreadable still
-// added the member. It is retried as shouldRetry says.
+// added the member. It is retried like a read (linkapi's shouldRetry).
 func (c *Client) AddMember(ctx context.Context, acct Account, groupID int64, msisdn sms2vipps.MSISDN) (m *Member, created bool, err error) {
 	var v sms2vipps.Validation
 	v.Check(groupID > 0, "groupId", "must be a positive CRM group id")
@@ -71,12 +72,18 @@ func (c *Client) AddMember(ctx context.Context, acct Account, groupID int64, msi
 	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
-	res, err := c.send(ctx, acct, http.MethodPost, groupPath(groupID), AddMemberRequest{MSISDN: msisdn}, http.StatusConflict)
+	res, err := c.link.Do(ctx, linkapi.Account(acct), linkapi.Request{
+		Method: http.MethodPost, Path: groupPath(groupID), Body: AddMemberRequest{MSISDN: msisdn},
+		// A member is a member (docs/CRM.md decision 4): repeating the add
+		// after an unclear answer is safe, and the CRM may say "already a
+		// member" with a 409.
+		Idempotent: true, Accept: []int{http.StatusConflict},
+	})
 	if err != nil {
 		return nil, false, err
 	}
 	m = &Member{}
-	if json.Unmarshal(res.body, m) != nil {
+	if json.Unmarshal(res.Body, m) != nil {
 		m = &Member{} // a 409's body may be anything
 	}
 	if m.GroupID == "" {
@@ -85,7 +92,7 @@ func (c *Client) AddMember(ctx context.Context, acct Account, groupID int64, msi
 	if m.MSISDN == "" {
 		m.MSISDN = msisdn
 	}
-	return m, res.status == http.StatusCreated, nil
+	return m, res.StatusCode == http.StatusCreated, nil
 }
 
 // GetMember reads a member of a group; ENOTFOUND when there is none.
@@ -93,13 +100,14 @@ func (c *Client) GetMember(ctx context.Context, acct Account, groupID int64, mem
 	if groupID <= 0 || memberID == "" {
 		return nil, sms2vipps.Errorf(sms2vipps.EINVALID, "crm group and member id must be given")
 	}
-	res, err := c.send(ctx, acct, http.MethodGet, groupPath(groupID)+"/"+url.PathEscape(memberID), nil)
+	res, err := c.link.Do(ctx, linkapi.Account(acct), linkapi.Request{
+		Method: http.MethodGet, Path: groupPath(groupID) + "/" + url.PathEscape(memberID)})
 	if err != nil {
 		return nil, err
 	}
 	var m Member
-	if err := json.Unmarshal(res.body, &m); err != nil {
-		return nil, sms2vipps.WrapError(sms2vipps.EUPSTREAM, "crm answered unreadably", err)
+	if err := c.link.Decode(res, &m); err != nil {
+		return nil, err
 	}
 	return &m, nil
 }

@@ -186,7 +186,7 @@ func (ap *AgreementProvider) drafted(ctx context.Context, acct Account, s *sms2v
 	}
 	if sub.URL == "" {
 		return sms2vipps.Agreement{}, sms2vipps.WrapError(sms2vipps.EUPSTREAM, "paycore gave no agreement URL",
-			&Error{Method: http.MethodGet, Path: subscriptionsPath, Attempts: 1, Err: errors.New("no url in subscription " + string(sub.SubscriptionID))})
+			&Error{API: api.Name, Method: http.MethodGet, Path: subscriptionsPath, Attempts: 1, Err: errors.New("no url in subscription " + string(sub.SubscriptionID))})
 	}
 	ag := ap.agreement(ctx, sub)
 	ap.logger().DebugContext(ctx, "paycore subscription drafted", "subscription", s.ID, "agreement", ag.ID, "status", ag.Status)

@@ -20,12 +20,12 @@ func (c *Client) CreatePreTransaction(ctx context.Context, acct Account, req Pre
 	if err != nil {
 		return "", err
 	}
-	id := idFromLocation(res.header.Get("Location"))
+	id := idFromLocation(res.Header.Get("Location"))
 	if id == "" {
 		// It was created, but we cannot tell which one it is: as unclear as
 		// a lost answer, and settled the same way.
 		return "", sms2vipps.WrapError(sms2vipps.EUPSTREAM, "paycore did not name the pre-transaction",
-			&Error{Method: http.MethodPost, Path: path, StatusCode: res.status, Attempts: 1, Err: errNoLocation})
+			&Error{API: api.Name, Method: http.MethodPost, Path: path, StatusCode: res.StatusCode, Attempts: 1, Err: errNoLocation})
 	}
 	return id, nil
 }
@@ -62,7 +62,7 @@ func (c *Client) GetPreTransaction(ctx context.Context, acct Account, id string)
 		return nil, err
 	}
 	var pt PreTransaction
-	if err := decode(res, &pt); err != nil {
+	if err := c.link.Decode(res, &pt); err != nil {
 		return nil, err
 	}
 	return &pt, nil
@@ -81,15 +81,15 @@ func (c *Client) FindPreTransactions(ctx context.Context, acct Account, correlat
 		return nil, err
 	}
 	var list []PreTransactionSummary
-	if len(res.body) > 0 && res.body[0] == '{' {
+	if len(res.Body) > 0 && res.Body[0] == '{' {
 		// An OData envelope, {"value": [...]}, since the list takes $skip/$top.
 		var page struct {
 			Value []PreTransactionSummary `json:"value"`
 		}
-		err = decode(res, &page)
+		err = c.link.Decode(res, &page)
 		list = page.Value
-	} else if len(res.body) > 0 {
-		err = decode(res, &list)
+	} else if len(res.Body) > 0 {
+		err = c.link.Decode(res, &list)
 	}
 	return list, err
 }
@@ -104,7 +104,7 @@ func (c *Client) GetTransaction(ctx context.Context, acct Account, id string) (*
 		return nil, err
 	}
 	var t Transaction
-	if err := decode(res, &t); err != nil {
+	if err := c.link.Decode(res, &t); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -128,11 +128,11 @@ func (c *Client) Capture(ctx context.Context, acct Account, transactionID string
 	if err != nil {
 		return nil, err
 	}
-	if res.status == http.StatusNoContent || len(strings.TrimSpace(string(res.body))) == 0 {
+	if res.StatusCode == http.StatusNoContent || len(strings.TrimSpace(string(res.Body))) == 0 {
 		return nil, nil
 	}
 	var t Transaction
-	if err := decode(res, &t); err != nil {
+	if err := c.link.Decode(res, &t); err != nil {
 		// The capture was accepted; only its echo is unreadable.
 		return nil, nil
 	}

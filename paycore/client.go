@@ -1,242 +1,76 @@
 package paycore
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
-	"github.com/linkmobility/sms2vipps"
-	"github.com/linkmobility/sms2vipps/linkhmac"
+	"github.com/linkmobility/sms2vipps/linkapi"
 )
-
-// DefaultTimeout bounds one attempt of one call.
-const DefaultTimeout = 10 * time.Second
 
 // APIVersion is sent as api-version on every call, as LINK's own client does.
 const APIVersion = "2.0"
 
-// Retry defaults: up to two repeats of a GET, 250 ms then 500 ms (with
-// jitter), never a wait above two seconds. The callers run inside a webhook
-// or a timer invocation, so a longer outage is better left to their own
-// later retry than waited out here.
+// Defaults of NewClient: those of linkapi, under the names callers know.
 const (
-	DefaultMaxRetries = 2
-	DefaultRetryBase  = 250 * time.Millisecond
-	DefaultRetryCap   = 2 * time.Second
+	DefaultTimeout    = linkapi.DefaultTimeout
+	DefaultMaxRetries = linkapi.DefaultMaxRetries
+	DefaultRetryBase  = linkapi.DefaultRetryBase
+	DefaultRetryCap   = linkapi.DefaultRetryCap
 )
 
-// maxBody bounds what is read of a response; Paycore's answers are small.
-const maxBody = 1 << 20
+// api is what sets Paycore apart from LINK's other signed APIs.
+var api = linkapi.API{Name: "paycore", Item: "item", Query: []string{"api-version", APIVersion}}
 
 // Client calls the Paycore API. It is safe for concurrent use.
 type Client struct {
-	baseURL    string
-	baseErr    error
-	httpClient *http.Client
-	timeout    time.Duration
-	now        func() time.Time
-	nonce      func() string
-	maxRetries int
-	retryBase  time.Duration
-	retryCap   time.Duration
-	sleep      func(ctx context.Context, d time.Duration) error
-	logger     *slog.Logger
+	link *linkapi.Client
 }
 
 // Option configures a Client.
-type Option func(*Client)
+type Option = linkapi.Option
 
 // WithHTTPClient sets the HTTP client (transport, proxies). Its own Timeout
 // should be zero or above the per-attempt timeout.
-func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.httpClient = hc } }
+func WithHTTPClient(hc *http.Client) Option { return linkapi.WithHTTPClient(hc) }
 
 // WithTimeout bounds each attempt (default DefaultTimeout; 0 leaves it to
 // ctx and the HTTP client).
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+func WithTimeout(d time.Duration) Option { return linkapi.WithTimeout(d) }
 
 // WithClock sets the clock that stamps signatures and dates Retry-After.
-func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+func WithClock(now func() time.Time) Option { return linkapi.WithClock(now) }
 
 // WithNonce sets the nonce source (default: 32 hex characters from
 // crypto/rand). LINK wants a fresh nonce on every request.
-func WithNonce(nonce func() string) Option { return func(c *Client) { c.nonce = nonce } }
+func WithNonce(nonce func() string) Option { return linkapi.WithNonce(nonce) }
 
 // WithRetry sets how often a GET is repeated (maxRetries after the first
 // attempt), the first backoff and the longest wait.
 func WithRetry(maxRetries int, base, maxWait time.Duration) Option {
-	return func(c *Client) { c.maxRetries, c.retryBase, c.retryCap = maxRetries, base, maxWait }
+	return linkapi.WithRetry(maxRetries, base, maxWait)
 }
 
 // WithSleep replaces the wait between retries; tests use it to record waits
 // instead of sleeping. sleep must return ctx.Err() when ctx ends first.
 func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
-	return func(c *Client) { c.sleep = sleep }
+	return linkapi.WithSleep(sleep)
 }
 
-// WithLogger receives a Debug line per retry (default: discarded).
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
+// WithLogger receives a Debug line per failed attempt (default: discarded).
+func WithLogger(l *slog.Logger) Option { return linkapi.WithLogger(l) }
 
 // NewClient returns a client of the Paycore API at baseURL, e.g.
 // "https://pay-core.linkmobility.com". A path prefix in baseURL is kept.
 func NewClient(baseURL string, opts ...Option) *Client {
-	c := &Client{
-		baseURL:    strings.TrimRight(baseURL, "/"),
-		httpClient: &http.Client{},
-		timeout:    DefaultTimeout,
-		now:        time.Now,
-		nonce:      randomNonce,
-		maxRetries: DefaultMaxRetries,
-		retryBase:  DefaultRetryBase,
-		retryCap:   DefaultRetryCap,
-		sleep:      sleepContext,
-		logger:     slog.New(slog.DiscardHandler),
-	}
-	if u, err := url.Parse(c.baseURL); err != nil || u.Scheme == "" || u.Host == "" || u.RawQuery != "" {
-		c.baseErr = fmt.Errorf("paycore base URL %q is not an absolute URL without query", baseURL)
-	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
+	return &Client{link: linkapi.NewClient(api, baseURL, opts...)}
 }
 
-func randomNonce() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b[:])
-}
-
-// response is what one attempt brought back.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// send makes one call and returns a 2xx response, or an *sms2vipps.Error
-// whose chain holds an *Error. path is relative and already escaped; query
-// is key, value pairs kept in their order (api-version is appended). Every
-// attempt is signed afresh, since LINK rejects a reused nonce.
-func (c *Client) send(ctx context.Context, acct Account, method, path string, query []string, body any) (*response, error) {
-	if err := c.check(acct); err != nil {
-		return nil, err
-	}
-	u := c.baseURL + path + "?" + encodeQuery(append(query, "api-version", APIVersion)...)
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return nil, sms2vipps.WrapError(sms2vipps.EINTERNAL, "cannot encode paycore request", err)
-		}
-	}
-	for attempt := 0; ; attempt++ {
-		res, err := c.attempt(ctx, acct, method, u, payload)
-		if err == nil && res.status >= 200 && res.status < 300 {
-			return res, nil
-		}
-		status := 0
-		if res != nil {
-			status = res.status
-		}
-		retry, reason := shouldRetry(ctx, method, status, err, attempt, c.maxRetries)
-		var wait time.Duration
-		if retry {
-			wait, retry, reason = c.wait(ctx, attempt, res, reason)
-		}
-		c.logger.DebugContext(ctx, "paycore call", "method", method, "path", path, "status", status,
-			"attempt", attempt+1, "retry", retry, "reason", reason, "wait", wait)
-		if retry && c.sleep(ctx, wait) == nil {
-			continue
-		}
-		return nil, domainError(newError(method, path, res, err, attempt+1))
-	}
-}
-
-// check refuses credentials that could never sign, before any request.
-func (c *Client) check(acct Account) error {
-	if c.baseErr != nil {
-		return sms2vipps.WrapError(sms2vipps.EINTERNAL, "paycore is misconfigured", c.baseErr)
-	}
-	if acct.PartnerID <= 0 {
-		return sms2vipps.Errorf(sms2vipps.EINVALID, "paycore partner id must be positive")
-	}
-	if _, err := base64.StdEncoding.DecodeString(acct.Secret); err != nil || acct.Secret == "" {
-		// The error text of base64 would quote part of the secret.
-		return sms2vipps.Errorf(sms2vipps.EINVALID, "paycore secret of partner %d is not valid base64", acct.PartnerID)
-	}
-	return nil
-}
-
-// attempt makes one signed request within the per-attempt timeout. An error
-// means no complete answer arrived.
-func (c *Client) attempt(ctx context.Context, acct Account, method, u string, payload []byte) (*response, error) {
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	var rd io.Reader
-	if payload != nil {
-		rd = bytes.NewReader(payload)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return nil, err
-	}
-	cred, err := linkhmac.NewCredential(linkhmac.Request{
-		PartnerID: acct.PartnerID, Method: method, URL: u, Body: payload,
-		Timestamp: c.now().Unix(), Nonce: c.nonce(),
-	}, acct.Secret)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", cred.Header("hmac", false))
-	req.Header.Set("Accept", "application/json")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	}
-	resp, err := c.httpClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, fmt.Errorf("read %d response: %w", resp.StatusCode, err)
-	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
-}
-
-// encodeQuery encodes key, value pairs in the given order, so the URL reads
-// as PAYCORE.md writes it (url.Values would sort the keys).
-func encodeQuery(kv ...string) string {
-	var b strings.Builder
-	for i := 0; i+1 < len(kv); i += 2 {
-		if b.Len() > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(url.QueryEscape(kv[i]))
-		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(kv[i+1]))
-	}
-	return b.String()
-}
-
-// decode reads a JSON answer; an unreadable answer to a call that worked is
-// an upstream fault.
-func decode(res *response, v any) error {
-	if err := json.Unmarshal(res.body, v); err != nil {
-		return sms2vipps.WrapError(sms2vipps.EUPSTREAM, "paycore answered unreadably", err)
-	}
-	return nil
+// send makes one call. path is relative and already escaped; query is key,
+// value pairs kept in their order (api-version is appended). No call is
+// marked idempotent: Paycore has no idempotency key, so only GETs are
+// repeated and a write is settled by reading back (doc.go).
+func (c *Client) send(ctx context.Context, acct Account, method, path string, query []string, body any) (*linkapi.Response, error) {
+	return c.link.Do(ctx, linkapi.Account(acct), linkapi.Request{Method: method, Path: path, Query: query, Body: body})
 }

@@ -181,69 +181,6 @@ func TestGetRetry(t *testing.T) {
 	}
 }
 
-func TestPerAttemptTimeout(t *testing.T) {
-	f := newFake(t, func(tb testing.TB, n int, w http.ResponseWriter, r *http.Request) {
-		if n == 0 {
-			<-r.Context().Done() // hangs until the client gives up
-			return
-		}
-		writeJSON(w, http.StatusOK, `{"transactionId":"abc","status":"Captured","amount":5.00}`)
-	})
-	c, s := newClient(t, f, paycore.WithTimeout(50*time.Millisecond))
-	tx, err := c.GetTransaction(context.Background(), acct, "abc")
-	require.NoError(t, err)
-	assert.Equal(t, "Captured", tx.Status)
-	assert.Len(t, s.all(), 1)
-}
-
-func TestNoRetryAfterContextDone(t *testing.T) {
-	t.Run("CancelledDuringCall", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		f := newFake(t, func(tb testing.TB, n int, w http.ResponseWriter, r *http.Request) {
-			cancel()
-			w.WriteHeader(http.StatusServiceUnavailable)
-		})
-		c, s := newClient(t, f)
-		_, err := c.GetTransaction(ctx, acct, "abc")
-		require.Error(t, err)
-		assert.Len(t, f.requests(), 1)
-		assert.Empty(t, s.all())
-	})
-	t.Run("CancelledDuringWait", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		f := newFake(t, func(tb testing.TB, n int, w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		})
-		waits := 0
-		c, _ := newClient(t, f, paycore.WithSleep(func(ctx context.Context, d time.Duration) error {
-			waits++
-			cancel()
-			return ctx.Err()
-		}))
-		_, err := c.GetTransaction(ctx, acct, "abc")
-		assertCode(t, sms2vipps.EUPSTREAM, err)
-		assert.Len(t, f.requests(), 1)
-		assert.Equal(t, 1, waits)
-	})
-	t.Run("DeadlineBeforeWait", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
-		defer cancel()
-		f := newFake(t, func(tb testing.TB, n int, w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Retry-After", "4")
-			w.WriteHeader(http.StatusServiceUnavailable)
-		})
-		c, s := newClient(t, f)
-		short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
-		defer cancelShort()
-		_, err := c.GetTransaction(short, acct, "abc")
-		assertCode(t, sms2vipps.EUPSTREAM, err)
-		assert.Len(t, f.requests(), 1)
-		assert.Empty(t, s.all())
-	})
-}
-
 func TestWritesAreNotRetried(t *testing.T) {
 	f := newFake(t, func(tb testing.TB, n int, w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -313,17 +250,6 @@ func TestErrorMapping(t *testing.T) {
 			assert.NotContains(t, err.Error(), "oops", "HTML bodies are not quoted")
 		})
 	}
-}
-
-func TestNetworkError(t *testing.T) {
-	f := newFake(t, func(tb testing.TB, n int, w http.ResponseWriter, r *http.Request) {})
-	c := paycore.NewClient("http://127.0.0.1:1/paycore", paycore.WithRetry(0, 0, 0))
-	_, err := c.GetTransaction(context.Background(), acct, "abc")
-	assertCode(t, sms2vipps.EUPSTREAM, err)
-	var pe *paycore.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Zero(t, pe.StatusCode)
-	assert.Empty(t, f.requests())
 }
 
 func TestBadCredentialsFailBeforeCalling(t *testing.T) {

@@ -1,8 +1,9 @@
 // Package paycore adapts LINK Mobility's Paycore ("Mobile Invoice") API:
-// Client makes the signed HTTP calls, Provider implements
-// sms2vipps.PaymentProvider on its pre-transactions and transactions, and
-// AgreementProvider implements sms2vipps.AgreementProvider on its Vipps
-// recurring subscriptions, following docs/PAYCORE.md.
+// Client makes the signed HTTP calls (through package linkapi, which crm
+// shares), Provider implements sms2vipps.PaymentProvider on its
+// pre-transactions and transactions, and AgreementProvider implements
+// sms2vipps.AgreementProvider on its Vipps recurring subscriptions,
+// following docs/PAYCORE.md.
 //
 // Paycore has no idempotency key, so a write is never repeated blindly. A
 // pre-transaction carries the session id as its correlationId, and a

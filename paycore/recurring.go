@@ -31,11 +31,11 @@ func (c *Client) Subscribe(ctx context.Context, acct Account, req SubscribeReque
 		return nil, err
 	}
 	var sub Subscription
-	if json.Unmarshal(res.body, &sub) != nil || sub.SubscriptionID == "" {
+	if json.Unmarshal(res.Body, &sub) != nil || sub.SubscriptionID == "" {
 		// Made, perhaps, but we cannot tell which: as unclear as a lost
 		// answer, and settled the same way.
 		return nil, sms2vipps.WrapError(sms2vipps.EUPSTREAM, "paycore did not name the subscription",
-			&Error{Method: http.MethodPost, Path: subscribePath, StatusCode: res.status, Attempts: 1, Err: errNoSubscriptionID})
+			&Error{API: api.Name, Method: http.MethodPost, Path: subscribePath, StatusCode: res.StatusCode, Attempts: 1, Err: errNoSubscriptionID})
 	}
 	return &sub, nil
 }
@@ -50,7 +50,7 @@ func (c *Client) GetSubscription(ctx context.Context, acct Account, id string) (
 		return nil, err
 	}
 	var sub Subscription
-	if err := decode(res, &sub); err != nil {
+	if err := c.link.Decode(res, &sub); err != nil {
 		return nil, err
 	}
 	return &sub, nil
@@ -68,7 +68,7 @@ func (c *Client) FindSubscriptions(ctx context.Context, acct Account, orderNumbe
 	if err != nil {
 		return nil, err
 	}
-	body := bytes.TrimSpace(res.body)
+	body := bytes.TrimSpace(res.Body)
 	var list []Subscription
 	switch {
 	case len(body) == 0:
@@ -77,10 +77,10 @@ func (c *Client) FindSubscriptions(ctx context.Context, acct Account, orderNumbe
 		var page struct {
 			Value []Subscription `json:"value"`
 		}
-		err = decode(res, &page)
+		err = c.link.Decode(res, &page)
 		list = page.Value
 	default:
-		err = decode(res, &list)
+		err = c.link.Decode(res, &list)
 	}
 	return list, err
 }

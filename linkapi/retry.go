@@ -1,4 +1,4 @@
-package crm
+package linkapi
 
 import (
 	"context"
@@ -9,17 +9,20 @@ import (
 	"time"
 )
 
-// shouldRetry decides whether a call is repeated after an attempt that
+// shouldRetry decides whether call r is repeated after an attempt that
 // brought back status (0 when none arrived) or the transport error err;
-// attempt counts from 0. Both of the CRM calls may be repeated: the read
-// is a read, and adding a number that is already a member changes nothing
-// (docs/CRM.md decision 4). A call is repeated after a transport error or
-// timeout, 429 and any 5xx, while ctx lives and retries remain. The reason
-// is for the log.
-func shouldRetry(ctx context.Context, status int, err error, attempt, maxRetries int) (bool, string) {
+// attempt counts from 0. Reads are repeated, and writes only when r says
+// they are idempotent: LINK's APIs have no idempotency key, so repeating
+// Paycore's POST could reserve twice and repeating a capture could act on a
+// changed amount; such writes are settled by their callers reading back. A
+// call is repeated after a transport error or timeout, 429 and any 5xx,
+// while ctx lives and retries remain. The reason is for the log.
+func shouldRetry(ctx context.Context, r *Request, status int, err error, attempt, maxRetries int) (bool, string) {
 	switch {
 	case ctx.Err() != nil:
 		return false, "context done"
+	case r.Method != http.MethodGet && !r.Idempotent:
+		return false, "write: settled by reading back"
 	case attempt >= maxRetries:
 		return false, "retries exhausted"
 	case err != nil:
@@ -36,10 +39,10 @@ func shouldRetry(ctx context.Context, status int, err error, attempt, maxRetries
 // Retry-After when it sent one, else capped exponential backoff with jitter.
 // A Retry-After beyond the cap, or a wait that would outlast ctx, ends the
 // retries: the caller comes back later rather than waiting here.
-func (c *Client) wait(ctx context.Context, attempt int, res *response, reason string) (time.Duration, bool, string) {
+func (c *Client) wait(ctx context.Context, attempt int, res *Response, reason string) (time.Duration, bool, string) {
 	d := c.backoff(attempt)
 	if res != nil {
-		if ra, ok := retryAfter(res.header.Get("Retry-After"), c.now()); ok {
+		if ra, ok := retryAfter(res.Header.Get("Retry-After"), c.now()); ok {
 			if ra > c.retryCap {
 				return 0, false, "Retry-After beyond the retry cap"
 			}
@@ -69,6 +72,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 }
 
 // retryAfter reads a Retry-After header: delay-seconds or an HTTP-date.
+// Seconds are capped at a day so that a huge value cannot overflow.
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
