@@ -187,3 +187,23 @@ func TestFailedChargeDunsAndSuspends(t *testing.T) {
 	texts := f.texts(me)
 	assert.Contains(t, texts[len(texts)-1], "sjekk betalingskortet")
 }
+
+func TestSetupRefusedStopsTheUnusableAgreement(t *testing.T) {
+	f := newFixture(t)
+	const me = "+4790000206"
+	// The gateway refuses the SMS for good: the user can never get the link.
+	f.sb.Faults.Add(sandbox.Rule{Service: "sms", Method: "POST", Times: 1, Action: sandbox.Status(400)})
+	_, err := f.app.Subscribe(context.Background(), app.SubscribeRequest{
+		PartnerID: 2001, OrderNumber: "refused", Source: "api", MSISDN: me, GroupID: 7, Amount: 12000,
+		Interval: sms2vipps.IntervalMonth, ProductName: "Avis", SMSText: "Godkjenn:", SendSMS: true,
+	})
+	require.Error(t, err)
+	assert.Equal(t, sms2vipps.EUPSTREAM, sms2vipps.ErrorCode(err), "the partner sees a 502 naming the SMS")
+	assert.Contains(t, sms2vipps.ErrorMessage(err), "SMS failed")
+	s, err := f.store.SubscriptionByOrderNumber(context.Background(), 2001, "refused")
+	require.NoError(t, err)
+	assert.Equal(t, sms2vipps.SubFailed, s.State)
+	ag, ok := f.sb.Vipps.Agreement(s.AgreementID)
+	require.True(t, ok)
+	assert.Equal(t, "STOPPED", string(ag.Status), "a drafted agreement nobody can use is stopped")
+}
