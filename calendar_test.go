@@ -30,6 +30,17 @@ func TestPeriodStart(t *testing.T) {
 			[]sms2vipps.Date{"2026-12-24", "2026-12-31", "2027-01-07"}},
 		{"weekly across Oslo's summer time switch", "2026-03-22", sms2vipps.IntervalWeek,
 			[]sms2vipps.Date{"2026-03-22", "2026-03-29", "2026-04-05"}},
+		{"weekly across Oslo's winter time switch", "2026-10-18", sms2vipps.IntervalWeek,
+			[]sms2vipps.Date{"2026-10-18", "2026-10-25", "2026-11-01"}},
+		{"monthly from 29 February keeps the 29th", "2028-02-29", sms2vipps.IntervalMonth,
+			[]sms2vipps.Date{"2028-02-29", "2028-03-29", "2028-04-29", "2028-05-29"}},
+		{"the 29th in a common and a leap February", "2027-12-29", sms2vipps.IntervalMonth,
+			[]sms2vipps.Date{"2027-12-29", "2028-01-29", "2028-02-29", "2028-03-29"}},
+		{"the 31st over a year", "2027-12-31", sms2vipps.IntervalMonth,
+			[]sms2vipps.Date{"2027-12-31", "2028-01-31", "2028-02-29", "2028-03-31", "2028-04-30", "2028-05-31",
+				"2028-06-30", "2028-07-31", "2028-08-31", "2028-09-30", "2028-10-31", "2028-11-30", "2028-12-31", "2029-01-31", "2029-02-28"}},
+		{"yearly from the 31st of a month", "2027-03-31", sms2vipps.IntervalYear,
+			[]sms2vipps.Date{"2027-03-31", "2028-03-31", "2029-03-31"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for n, want := range tt.want {
@@ -61,6 +72,12 @@ func TestDateOfUsesOslo(t *testing.T) {
 		{"2026-07-15T22:00:00Z", "2026-07-16"}, // midnight CEST
 		{"2026-03-28T23:30:00Z", "2026-03-29"}, // 00:30 CET, the night clocks go forward
 		{"2026-10-24T22:30:00Z", "2026-10-25"}, // 00:30 CEST, the night clocks go back
+		{"2026-03-29T00:59:59Z", "2026-03-29"}, // 01:59:59 CET, just before the switch
+		{"2026-03-29T01:00:00Z", "2026-03-29"}, // 03:00 CEST, just after it
+		{"2026-10-25T00:59:59Z", "2026-10-25"}, // 02:59:59 CEST, the first time
+		{"2026-10-25T01:00:00Z", "2026-10-25"}, // 02:00 CET, the second time
+		{"2026-10-25T22:59:59Z", "2026-10-25"}, // 23:59:59 CET, the end of the 25-hour day
+		{"2028-02-28T23:00:00Z", "2028-02-29"}, // midnight CET, the leap day
 	} {
 		ts, err := time.Parse(time.RFC3339, tt.utc)
 		require.NoError(t, err)

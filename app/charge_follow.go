@@ -70,6 +70,18 @@ func (a *App) submitGroup(ctx context.Context, partnerID int64, cs []*sms2vipps.
 		a.saveCharges(ctx, cs, owner, func(c *sms2vipps.Charge) { c.NextCheck = a.now().Add(time.Hour) })
 		return
 	}
+	// A row that could not reach Vipps before its due date (an outage
+	// longer than the lead window) would be refused as due too soon: it is
+	// due tomorrow instead, the earliest Vipps takes. Only a row Vipps has
+	// never accepted is sent, so no charge Vipps holds changes; an earlier
+	// attempt that did reach Vipps with the old date is found by the
+	// read-back that settles the key conflict.
+	tomorrow := sms2vipps.DateOf(a.now()).AddDays(1)
+	for _, c := range cs {
+		if c.Due.Before(tomorrow) {
+			c.Due = tomorrow
+		}
+	}
 	errs := prov.CreateCharges(ctx, p, cs)
 	now := a.now()
 	a.saveCharges(ctx, cs, owner, func(c *sms2vipps.Charge) {
@@ -192,7 +204,17 @@ func (a *App) followOne(ctx context.Context, c *sms2vipps.Charge, n *counters) {
 	switch {
 	case sms2vipps.ErrorCode(err) == sms2vipps.ENOTFOUND:
 		// Vipps has no charge by this id: it was never made. Send it again
-		// (same id, same key: it cannot be made twice).
+		// (same id, same key: it cannot be made twice), unless the
+		// subscription has ended: Vipps makes no charge on a stopped
+		// agreement (and answers a batch with "valid" all the same, the
+		// refusal coming by webhook), so sending it again would go on
+		// for ever.
+		if s, serr := a.Store.Subscription(ctx, c.SubscriptionID); serr == nil && s.State.Final() {
+			c.State, c.NextCheck, c.LastError = sms2vipps.ChargeCancelled, never, "never made at the provider: subscription "+string(s.State)
+			n.cancelled.Add(1)
+			a.recordCharge(ctx, c)
+			return
+		}
 		c.State, c.NextCheck, c.LastError = sms2vipps.ChargeNew, now, "not found at the provider"
 		a.recordCharge(ctx, c)
 		return

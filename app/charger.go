@@ -152,8 +152,9 @@ func (a *App) materialize(ctx context.Context, n *counters) error {
 
 // materializeChunk is how many claimed subscriptions share a transaction.
 // One transaction per subscription made the commits (and on SQLite their
-// WAL writes) most of a run's time.
-const materializeChunk = 250
+// WAL writes) most of a run's time; 1,000 holds SQLite's write lock for
+// about a tenth of a second (docs/PERFORMANCE.md).
+const materializeChunk = 1000
 
 // period is one subscription's due period, planned before it is written.
 type period struct {
@@ -327,30 +328,4 @@ func (a *App) newCharge(p *sms2vipps.Partner, s *sms2vipps.Subscription, today s
 		PeriodStart: s.NextPeriod, Amount: amount, Due: due, RetryDays: retry,
 		State: sms2vipps.ChargeNew, NextCheck: now, CreatedAt: now,
 	}
-}
-
-// forEach runs fn on each subscription with bounded concurrency and
-// reports whether any call returned true.
-func (a *App) forEach(ctx context.Context, subs []*sms2vipps.Subscription, fn func(*sms2vipps.Subscription) bool) bool {
-	var wg sync.WaitGroup
-	var any bool
-	var anyMu sync.Mutex
-	sem := make(chan struct{}, a.Workers)
-	for _, s := range subs {
-		if ctx.Err() != nil {
-			break
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if fn(s) {
-				anyMu.Lock()
-				any = true
-				anyMu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return any
 }

@@ -27,6 +27,7 @@ func BenchmarkColdStart(b *testing.B) {
 			"FUNCTIONS_CUSTOMHANDLER_PORT=" + port, "PUBLIC_BASE_URL=http://127.0.0.1:" + port,
 			"SQLITE_PATH=" + filepath.Join(dir, "cold.db"), "PARTNERS_FILE=" + partners,
 			"PAYCORE_BASE_URL=http://127.0.0.1:1/paycore", "LINK_SMS_BASE_URL=http://127.0.0.1:1/sms",
+			"VIPPS_BASE_URL=http://127.0.0.1:1/vipps",
 			"LINK_SMS_USERNAME=u", "LINK_SMS_PASSWORD=p", "KEYWORD_AUTH=secret", "KEYWORD_SECRET=s",
 			"SIGNING_KEY=0123456789abcdef0123456789abcdef", "LOG_LEVEL=error",
 		}

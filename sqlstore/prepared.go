@@ -39,6 +39,11 @@ func (p *preparedDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.stmts == nil {
+		// Closed meanwhile (the store is closing under a running call).
+		st.Close()
+		return nil, sql.ErrConnDone
+	}
 	if old, ok := p.stmts[query]; ok {
 		st.Close()
 		return old, nil
@@ -77,13 +82,18 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
+// close closes the statements. It lets go of p.mu first: a statement's
+// Close waits for the calls running on it, and such a call may wait for
+// the connection that a transaction holds, whose next statement waits for
+// p.mu (a store closed while in use would hang).
 func (p *preparedDB) close() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, st := range p.stmts {
+	stmts := p.stmts
+	p.stmts = nil
+	p.mu.Unlock()
+	for _, st := range stmts {
 		st.Close()
 	}
-	p.stmts = nil
 }
 
 // preparedTx runs statements in a transaction, reusing the statements

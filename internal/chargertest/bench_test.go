@@ -3,8 +3,10 @@ package chargertest_test
 import (
 	"context"
 	"flag"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -13,8 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var benchLatency = flag.Duration("charger.latency", 50*time.Millisecond,
-	"BenchmarkCharger: the simulator's latency on every Vipps call")
+var (
+	benchLatency = flag.Duration("charger.latency", 50*time.Millisecond,
+		"BenchmarkCharger: the simulator's latency on every Vipps call")
+	benchSandbox = flag.String("charger.sandbox", "inprocess",
+		"BenchmarkCharger: run the simulator in this process (inprocess) or in a child process (process)")
+	benchHeapProfile = flag.String("charger.heapprofile", "",
+		"BenchmarkCharger: write a heap profile taken right after the measured run to this file")
+)
 
 // BenchmarkCharger times one RecurringCharger run that charges n due
 // subscriptions: it writes n charge rows and has Vipps accept every charge
@@ -49,7 +57,7 @@ func BenchmarkCharger(b *testing.B) {
 func benchCharger(b *testing.B, partnerID int64, n int) {
 	for range b.N {
 		b.StopTimer()
-		w, inst := benchWorld(b, partnerID, n)
+		w, inst, chargesAtVipps := benchWorld(b, partnerID, n)
 		runtime.GC()
 		debug.FreeOSMemory()
 		seedPeak, baseRSS := procStatus("VmHWM"), procStatus("VmRSS")
@@ -65,6 +73,13 @@ func benchCharger(b *testing.B, partnerID int64, n int) {
 		peak := procStatus("VmHWM")
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
+		if *benchHeapProfile != "" {
+			f, err := os.Create(*benchHeapProfile)
+			require.NoError(b, err)
+			runtime.GC()
+			require.NoError(b, pprof.WriteHeapProfile(f))
+			require.NoError(b, f.Close())
+		}
 
 		start = time.Now()
 		again, err := inst.app.RunCharger(ctx)
@@ -75,11 +90,7 @@ func benchCharger(b *testing.B, partnerID int64, n int) {
 		require.Equal(b, n, rep.Submitted, "%+v", rep)
 		require.Zero(b, again.Created, "a second run creates nothing: %+v", again)
 		require.Zero(b, again.Submitted, "a second run sends nothing: %+v", again)
-		atVipps := 0
-		for _, ag := range w.sb.Vipps.Agreements() {
-			atVipps += len(w.sb.Vipps.Charges(ag.ID))
-		}
-		require.Equal(b, n, atVipps, "Vipps has one charge per subscription")
+		require.Equal(b, n, chargesAtVipps(), "Vipps has one charge per subscription")
 		var created int
 		require.NoError(b, w.db().QueryRow(`SELECT count(*) FROM charges WHERE state = 'CREATED'`).Scan(&created))
 		require.Equal(b, n, created)
@@ -91,9 +102,9 @@ func benchCharger(b *testing.B, partnerID int64, n int) {
 		if peakReset && peak > 0 {
 			b.ReportMetric(float64(peak)/1024, "MB-peak-RSS")
 		}
-		b.Logf("n=%d latency=%s: %d created, %d sent to Vipps in %s (%.0f charges/s); rerun %s created %d; "+
+		b.Logf("simulator %s, n=%d latency=%s: %d created, %d sent to Vipps in %s (%.0f charges/s); rerun %s created %d; "+
 			"RSS before the run %.0f MB, peak during it %.0f MB (reset: %v); peak while seeding %.0f MB",
-			n, *benchLatency, rep.Created, rep.Submitted, took.Round(time.Millisecond), float64(n)/took.Seconds(),
+			*benchSandbox, n, *benchLatency, rep.Created, rep.Submitted, took.Round(time.Millisecond), float64(n)/took.Seconds(),
 			retook.Round(time.Millisecond), again.Created, float64(baseRSS)/1024, float64(peak)/1024, peakReset,
 			float64(seedPeak)/1024)
 	}
@@ -103,22 +114,50 @@ func benchCharger(b *testing.B, partnerID int64, n int) {
 // next period starts today, tomorrow or the day after (all within the
 // partner's lead), with their agreements active at the simulator, and
 // opens the App that charges them. Every Vipps call then takes
-// -charger.latency.
-func benchWorld(b *testing.B, partnerID int64, n int) (*world, *instance) {
+// -charger.latency. It returns how to count the charges Vipps holds.
+func benchWorld(b *testing.B, partnerID int64, n int) (*world, *instance, func() int) {
 	b.Helper()
 	// 09:00 in Oslo; no month end near, so every anchor is one month back.
-	w := newWorld(b, worldConfig{start: time.Date(2026, 6, 9, 7, 0, 0, 0, time.UTC), seed: 1})
+	start := time.Date(2026, 6, 9, 7, 0, 0, 0, time.UTC)
+	var w *world
+	var latency func(time.Duration)
+	var charges func() int
+	switch *benchSandbox {
+	case "inprocess":
+		w = newWorld(b, worldConfig{start: start, seed: 1})
+		latency = func(d time.Duration) { w.sb.Faults.Add(sandbox.Rule{Service: "vipps", Action: sandbox.Latency(d)}) }
+		charges = func() int {
+			n := 0
+			for _, ag := range w.sb.Vipps.Agreements() {
+				n += len(w.sb.Vipps.Charges(ag.ID))
+			}
+			return n
+		}
+	case "process":
+		child := startChildSandbox(b, start)
+		w = newWorldOn(b, sandbox.NewClock(start), child.url, child.acceptAgreement)
+		latency = func(d time.Duration) {
+			child.control(b, "POST", "/sandbox/faults", map[string]string{"service": "vipps", "action": "latency", "delay": d.String()}, nil)
+		}
+		charges = func() int {
+			var n int
+			child.control(b, "GET", "/chargertest/charges", nil, &n)
+			return n
+		}
+	default:
+		b.Fatalf("-charger.sandbox=%q: want inprocess or process", *benchSandbox)
+	}
 	today := sms2vipps.DateOf(w.clock.Now())
 	subs := make([]*sms2vipps.Subscription, n)
 	for i := range subs {
 		next := today.AddDays(i % 3)
-		anchor := sms2vipps.PeriodStart(next, sms2vipps.IntervalMonth, -1)
+		anchor := sms2vipps.DateOf(next.Start().AddDate(0, -1, 0))
 		subs[i] = newSubscription(i, partnerID, sms2vipps.IntervalMonth, anchor, next, w.clock.Now())
 	}
 	w.seedAgreements(subs)
 	w.seedSubscriptions(subs)
 	if *benchLatency > 0 {
-		w.sb.Faults.Add(sandbox.Rule{Service: "vipps", Action: sandbox.Latency(*benchLatency)})
+		latency(*benchLatency)
 	}
-	return w, w.open(appConfig{instance: "bench"})
+	return w, w.open(appConfig{instance: "bench"}), charges
 }

@@ -11,6 +11,9 @@
 //   - BenchmarkCharger charges N due subscriptions in one run against a
 //     simulator that answers every call after a set latency
 //     (docs/PERFORMANCE.md).
+//   - Smaller tests pin down what those two led to: a charge sent after
+//     the agreement was stopped settles, and a conflict in a batch of
+//     subscriptions written together loses none of the others' work.
 //
 // The package has no code of its own: only this comment and tests.
 package chargertest

@@ -60,13 +60,19 @@ var salesUnits = map[string]sandbox.VippsSalesUnit{
 // the SQLite file. Each App (a Function instance) opens its own store on
 // the file.
 type world struct {
-	tb    testing.TB
-	sb    *sandbox.Sandbox
-	clock *sandbox.Clock
-	path  string
-	reg   *partnerfile.Registry
-	log   *slog.Logger
-	links *app.Links
+	tb testing.TB
+	// sb is the simulator when it runs in this process; url is where it
+	// serves, and accept acts as the user accepting an agreement, either
+	// way.
+	sb     *sandbox.Sandbox
+	url    string
+	accept func(agreementID string) error
+	clock  *sandbox.Clock
+	path   string
+	reg    *partnerfile.Registry
+	log    *slog.Logger
+	links  *app.Links
+	ro     *sql.DB // see db
 }
 
 type worldConfig struct {
@@ -77,14 +83,32 @@ type worldConfig struct {
 	rateLimits bool
 }
 
+// sandboxConfig is the simulator of a world.
+func sandboxConfig(clock *sandbox.Clock, cfg worldConfig) sandbox.Config {
+	return sandbox.Config{Now: clock.Now, Seed: cfg.seed, SMSUsername: "u", SMSPassword: "p",
+		VippsSalesUnits: salesUnits, VippsNoRateLimits: !cfg.rateLimits}
+}
+
+// newWorld starts the simulator in this process and creates the database.
 func newWorld(tb testing.TB, cfg worldConfig) *world {
 	tb.Helper()
 	clock := sandbox.NewClock(cfg.start)
-	sb := sandboxtest.Start(tb, sandbox.Config{Now: clock.Now, Seed: cfg.seed, SMSUsername: "u", SMSPassword: "p",
-		VippsSalesUnits: salesUnits, VippsNoRateLimits: !cfg.rateLimits})
+	sb := sandboxtest.Start(tb, sandboxConfig(clock, cfg))
+	w := newWorldOn(tb, clock, sb.PublicURL(), func(id string) error {
+		_, err := sb.Vipps.AcceptAgreement(id)
+		return err
+	})
+	w.sb = sb
+	return w
+}
+
+// newWorldOn creates the database of a world whose simulator serves at
+// url.
+func newWorldOn(tb testing.TB, clock *sandbox.Clock, url string, accept func(string) error) *world {
+	tb.Helper()
 	reg, err := partnerfile.Parse([]byte(partnersJSON), func(string) string { return "" })
 	require.NoError(tb, err)
-	w := &world{tb: tb, sb: sb, clock: clock, path: filepath.Join(tb.TempDir(), "charger.db"), reg: reg,
+	w := &world{tb: tb, url: url, accept: accept, clock: clock, path: filepath.Join(tb.TempDir(), "charger.db"), reg: reg,
 		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		links: &app.Links{BaseURL: "https://app.example", Key: []byte("test-key-test-key-test-key-test-key")}}
 	st, err := sqlstore.OpenSQLite(context.Background(), w.path)
@@ -138,7 +162,7 @@ func (w *world) open(cfg appConfig) *instance {
 	if cfg.vippsTimeout > 0 {
 		opts = append(opts, vipps.WithTimeout(cfg.vippsTimeout))
 	}
-	vc := vipps.NewClient(w.sb.PublicURL()+"/vipps", opts...)
+	vc := vipps.NewClient(w.url+"/vipps", opts...)
 	rp := &vipps.RecurringProvider{Client: vc, Logger: w.log}
 	a := &app.App{
 		Store: st, Partners: w.reg, Now: w.clock.Now, Log: w.log, Links: w.links, Instance: cfg.instance,
@@ -147,7 +171,7 @@ func (w *world) open(cfg appConfig) *instance {
 		},
 		Agreements: map[sms2vipps.Backend]sms2vipps.AgreementProvider{sms2vipps.BackendVipps: rp},
 		Charges:    map[sms2vipps.Backend]sms2vipps.ChargeProvider{sms2vipps.BackendVipps: rp},
-		SMS: linksms.NewClient(w.sb.PublicURL()+"/sms", "u", "p", linksms.WithHTTPClient(hc),
+		SMS: linksms.NewClient(w.url+"/sms", "u", "p", linksms.WithHTTPClient(hc),
 			linksms.WithPlatformID("x"), linksms.WithPlatformPartnerID("0")),
 		PollEvery: time.Minute, RetryBase: time.Minute,
 	}
@@ -165,7 +189,7 @@ func (w *world) seedAgreements(subs []*sms2vipps.Subscription) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
 	defer tr.CloseIdleConnections()
-	rp := &vipps.RecurringProvider{Client: vipps.NewClient(w.sb.PublicURL()+"/vipps", vipps.WithClock(w.clock.Now),
+	rp := &vipps.RecurringProvider{Client: vipps.NewClient(w.url+"/vipps", vipps.WithClock(w.clock.Now),
 		vipps.WithHTTPClient(&http.Client{Transport: tr})), Logger: w.log}
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -176,7 +200,7 @@ func (w *world) seedAgreements(subs []*sms2vipps.Subscription) {
 			for s := range work {
 				ag, err := rp.DraftAgreement(ctx, w.partner(s.PartnerID), s)
 				if err == nil {
-					_, err = w.sb.Vipps.AcceptAgreement(ag.ID)
+					err = w.accept(ag.ID)
 				}
 				if err != nil {
 					select {
@@ -236,13 +260,17 @@ func newSubscription(i int, partnerID int64, iv sms2vipps.Interval, anchor, next
 	}
 }
 
-// db opens the world's file for the checks' own queries.
+// db returns the world's file opened read-only for the checks' own
+// queries.
 func (w *world) db() *sql.DB {
 	w.tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+w.path+"?mode=ro&_busy_timeout=10000")
-	require.NoError(w.tb, err)
-	w.tb.Cleanup(func() { db.Close() })
-	return db
+	if w.ro == nil {
+		db, err := sql.Open("sqlite", "file:"+w.path+"?mode=ro&_busy_timeout=10000")
+		require.NoError(w.tb, err)
+		w.tb.Cleanup(func() { db.Close() })
+		w.ro = db
+	}
+	return w.ro
 }
 
 // osloAt is the instant of the Oslo wall-clock time h:m on day d.
