@@ -55,6 +55,9 @@ type App struct {
 	BatchSize int
 	// Workers bounds how many sessions the Reconciler works on at once.
 	Workers int
+	// ChargeBatch is how many rows one charger claim takes (default 2,000,
+	// the most Vipps's batch endpoint takes in one call).
+	ChargeBatch int
 	// MaxSMSAttempts is when an SMS (or a webhook event) that keeps failing
 	// is given up.
 	MaxSMSAttempts int
@@ -88,6 +91,9 @@ func (a *App) Init() error {
 	}
 	if a.BatchSize == 0 {
 		a.BatchSize = 200
+	}
+	if a.ChargeBatch == 0 {
+		a.ChargeBatch = defaultChargeBatch
 	}
 	if a.Workers == 0 {
 		a.Workers = 8

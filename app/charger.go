@@ -21,9 +21,9 @@ const (
 	// maxLeadDays bounds the horizon of one claim; a partner's own lead is
 	// applied after.
 	maxLeadDays = 14
-	// chargeBatch is how many charges one claim (and one batch call) takes;
-	// Vipps's batch endpoint takes at most 2,000.
-	chargeBatch = 2000
+	// defaultChargeBatch is how many rows one charger claim (and one batch
+	// call) takes; Vipps's batch endpoint takes at most 2,000.
+	defaultChargeBatch = 2000
 )
 
 // ChargeReport counts what one RecurringCharger run did.
@@ -109,6 +109,17 @@ func chargeID(subscriptionID string, period sms2vipps.Date) string {
 func (a *App) materialize(ctx context.Context, n *counters) error {
 	owner := a.owner()
 	today := sms2vipps.DateOf(a.now())
+	// Subscriptions claimed but not yet due by their partner's lead stay
+	// leased until the run ends, so the next claim moves past them to
+	// rows that may be due (partners' leads differ, and the claim is in
+	// NextPeriod order across all of them).
+	var waitMu sync.Mutex
+	waiting := map[string]bool{}
+	defer func() {
+		for id := range waiting {
+			a.releaseSubscription(ctx, id, owner)
+		}
+	}()
 	// Bounded, so a run always ends; a subscription several periods behind
 	// is claimed again in the same run for each missed period.
 	for range 10_000 {
@@ -116,18 +127,28 @@ func (a *App) materialize(ctx context.Context, n *counters) error {
 			break
 		}
 		now := a.now()
-		subs, err := a.Store.ClaimDueSubscriptions(ctx, owner, now, now.Add(a.LeaseTTL), today.AddDays(maxLeadDays), chargeBatch)
+		subs, err := a.Store.ClaimDueSubscriptions(ctx, owner, now, now.Add(a.LeaseTTL), today.AddDays(maxLeadDays), a.ChargeBatch)
 		if err != nil {
 			return fmt.Errorf("claim due subscriptions: %w", err)
 		}
 		if len(subs) == 0 {
 			return nil
 		}
+		fresh := false
+		waitMu.Lock()
+		for _, s := range subs {
+			fresh = fresh || !waiting[s.ID]
+		}
+		waitMu.Unlock()
+		if !fresh {
+			// Only rows this run already found not due (their leases ran
+			// out during a long run): nothing more is due.
+			return nil
+		}
 		var chunks [][]*sms2vipps.Subscription
 		for lo := 0; lo < len(subs); lo += materializeChunk {
 			chunks = append(chunks, subs[lo:min(lo+materializeChunk, len(subs))])
 		}
-		var progressed atomic.Bool
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, a.Workers)
 		for _, chunk := range chunks {
@@ -135,17 +156,15 @@ func (a *App) materialize(ctx context.Context, n *counters) error {
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				if a.materializeChunk(ctx, chunk, today, owner, n) {
-					progressed.Store(true)
+				notDue := a.materializeChunk(ctx, chunk, today, owner, n)
+				waitMu.Lock()
+				for _, id := range notDue {
+					waiting[id] = true
 				}
+				waitMu.Unlock()
 			}()
 		}
 		wg.Wait()
-		if !progressed.Load() {
-			// Every claimed subscription is beyond its partner's lead
-			// window: nothing more is due today.
-			return nil
-		}
 	}
 	return ctx.Err()
 }
@@ -165,8 +184,9 @@ type period struct {
 }
 
 // materializeChunk writes the chunk's due periods in one transaction that
-// also releases every claimed subscription, and reports whether any period
-// was due. Should the transaction fail (a concurrent writer changed a
+// also releases their subscriptions, and returns the ids of the claimed
+// subscriptions that were not due (still leased, for the caller to
+// release when the run ends). Should the transaction fail (a concurrent writer changed a
 // subscription, or a period has its row already: a unique key conflict),
 // nothing of it is kept, and each subscription is written again in a
 // transaction of its own, which settles the conflict for that one alone.
@@ -174,7 +194,7 @@ type period struct {
 // statement is what keeps this portable: SQLite leaves a transaction usable
 // after a constraint error, but SQL Server ends the statement and, with
 // XACT_ABORT on, dooms the transaction.
-func (a *App) materializeChunk(ctx context.Context, subs []*sms2vipps.Subscription, today sms2vipps.Date, owner string, n *counters) bool {
+func (a *App) materializeChunk(ctx context.Context, subs []*sms2vipps.Subscription, today sms2vipps.Date, owner string, n *counters) (notDue []string) {
 	plan := make([]period, 0, len(subs))
 	due := 0
 	for _, s := range subs {
@@ -182,25 +202,33 @@ func (a *App) materializeChunk(ctx context.Context, subs []*sms2vipps.Subscripti
 		if c, next, ok := a.duePeriod(ctx, s, today); ok {
 			p.c, p.next = c, next
 			due++
+		} else {
+			notDue = append(notDue, s.ID)
 		}
 		plan = append(plan, p)
 	}
 	if ctx.Err() != nil {
 		for _, p := range plan {
-			a.releaseSubscription(ctx, p.s.ID, owner)
+			if p.c != nil {
+				a.releaseSubscription(ctx, p.s.ID, owner)
+			}
 		}
-		return false
+		return notDue
+	}
+	if due == 0 {
+		return notDue
 	}
 	err := a.Store.Atomic(ctx, func(tx sms2vipps.Store) error {
 		for _, p := range plan {
-			if p.c != nil {
-				if err := tx.CreateCharge(ctx, p.c); err != nil {
-					return err
-				}
-				p.s.NextPeriod = p.next
-				if err := tx.UpdateSubscription(ctx, p.s); err != nil {
-					return err
-				}
+			if p.c == nil {
+				continue
+			}
+			if err := tx.CreateCharge(ctx, p.c); err != nil {
+				return err
+			}
+			p.s.NextPeriod = p.next
+			if err := tx.UpdateSubscription(ctx, p.s); err != nil {
+				return err
 			}
 			if err := tx.ReleaseSubscription(ctx, p.s.ID, owner); err != nil {
 				return err
@@ -211,18 +239,20 @@ func (a *App) materializeChunk(ctx context.Context, subs []*sms2vipps.Subscripti
 	if err == nil {
 		n.periodsDue.Add(int64(due))
 		n.created.Add(int64(due))
-		return due > 0
+		return notDue
 	}
 	// Start over from the subscriptions as claimed, one at a time.
-	progressed := false
 	for _, p := range plan {
+		if p.c == nil {
+			continue
+		}
 		*p.s = p.before
-		if p.c != nil && ctx.Err() == nil && a.materializeOne(ctx, p.s, today, n) {
-			progressed = true
+		if ctx.Err() == nil {
+			a.materializeOne(ctx, p.s, today, n)
 		}
 		a.releaseSubscription(ctx, p.s.ID, owner)
 	}
-	return progressed
+	return notDue
 }
 
 // duePeriod returns the charge row of the subscription's next period and

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +207,37 @@ func TestSetupRefusedStopsTheUnusableAgreement(t *testing.T) {
 	ag, ok := f.sb.Vipps.Agreement(s.AgreementID)
 	require.True(t, ok)
 	assert.Equal(t, "STOPPED", string(ag.Status), "a drafted agreement nobody can use is stopped")
+}
+
+// TestChargerReachesDueRowsPastNotYetDueOnes: the charger claims in
+// NextPeriod order across partners whose lead windows differ; rows not yet
+// due by their partner's lead must not hide rows further on that are due.
+func TestChargerReachesDueRowsPastNotYetDueOnes(t *testing.T) {
+	f := newFixture(t)
+	f.app.ChargeBatch = 2
+	today := sms2vipps.DateOf(f.clock.Now())
+	mk := func(partner int64, msisdn string, next sms2vipps.Date) string {
+		res := f.subscribe(partner, msisdn, "lead-"+msisdn)
+		_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
+		require.NoError(t, err)
+		s := f.subscription(res.SubscriptionID)
+		s.State, s.Anchor, s.NextPeriod = sms2vipps.SubActive, next, next
+		require.NoError(t, f.store.UpdateSubscription(context.Background(), s))
+		return s.ID
+	}
+	// Partner 2001 charges 2 days ahead (the default lead): these four are
+	// not due yet and come first in NextPeriod order.
+	for i := range 4 {
+		mk(2001, fmt.Sprintf("+47900003%02d", i), today.AddDays(4))
+	}
+	// Partner 2002 charges 7 days ahead: this one is due.
+	p, err := f.app.Partners.Partner(context.Background(), 2002)
+	require.NoError(t, err)
+	p.Recurring.LeadDays = 7
+	due := mk(2002, "+4790000399", today.AddDays(6))
+	rep := f.charge()
+	assert.Equal(t, 1, rep.Created, "%+v", rep)
+	cs, err := f.store.ListCharges(context.Background(), due)
+	require.NoError(t, err)
+	assert.Len(t, cs, 1)
 }
