@@ -5,11 +5,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/linkmobility/sms2vipps"
 )
+
+// chargeTable is the charges for the shared mechanics of table.go.
+func (s *Store) chargeTable() table[*sms2vipps.Charge] {
+	return table[*sms2vipps.Charge]{s: s, what: "charge", scan: scanCharge, exists: s.d.q.chargeExists,
+		unique: "the subscription already has a charge for the period, or the charge id is taken"}
+}
 
 // CreateCharge inserts c with Version 1 and UpdatedAt now; a zero
 // CreatedAt becomes now. The unique index on (subscription_id,
@@ -35,7 +40,7 @@ func (s *Store) CreateCharge(ctx context.Context, c *sms2vipps.Charge) error {
 		return err
 	}
 	if _, err := s.w().ExecContext(ctx, s.d.q.insertCharge, args...); err != nil {
-		return s.chargeWriteError(err, "create charge")
+		return s.chargeTable().writeError(err, "create charge")
 	}
 	c.Version, c.CreatedAt, c.UpdatedAt = 1, row.CreatedAt, now
 	return nil
@@ -112,17 +117,8 @@ func (s *Store) UpdateCharge(ctx context.Context, c *sms2vipps.Charge) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w().ExecContext(ctx, s.d.q.updateCharge, args...)
-	if err != nil {
-		return s.chargeWriteError(err, "update charge")
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.translate(err, "charge", "update charge")
-	} else if n == 0 {
-		if err := s.exists(ctx, s.d.q.chargeExists, sql.Named("id", c.ID)); err != nil {
-			return s.translate(err, "charge", "update charge")
-		}
-		return conflict("charge was changed by another writer", "update charge: stale version")
+	if err := s.chargeTable().update(ctx, "update charge", staleVersion, c.ID, s.d.q.updateCharge, args...); err != nil {
+		return err
 	}
 	c.Version++
 	c.UpdatedAt = now
@@ -146,17 +142,12 @@ func (s *Store) ClaimCharges(ctx context.Context, owner string, now, until time.
 	if err != nil {
 		return nil, s.translate(err, "", "claim charges")
 	}
-	out, err := queryCharges(ctx, s.w(), s.d.q.claimCharges,
+	byNextCheck := func(a, b *sms2vipps.Charge) int {
+		return cmp.Or(a.NextCheck.Compare(b.NextCheck), cmp.Compare(a.ID, b.ID))
+	}
+	return s.chargeTable().claim(ctx, "claim charges", byNextCheck, s.d.q.claimCharges,
 		sql.Named("owner", owner), sql.Named("now", s.d.timeArg(now)), sql.Named("until", s.d.timeArg(until)),
 		sql.Named("states", string(js)), sql.Named("limit", int64(limit)))
-	if err != nil {
-		return nil, s.translate(err, "charge", "claim charges")
-	}
-	// RETURNING and OUTPUT promise no order.
-	slices.SortFunc(out, func(a, b *sms2vipps.Charge) int {
-		return cmp.Or(a.NextCheck.Compare(b.NextCheck), cmp.Compare(a.ID, b.ID))
-	})
-	return out, nil
 }
 
 // ReleaseCharge drops owner's lease on the charge; a no-op when owner
@@ -167,13 +158,4 @@ func (s *Store) ReleaseCharge(ctx context.Context, id, owner string) error {
 	}
 	_, err := s.w().ExecContext(ctx, s.d.q.releaseCharge, sql.Named("id", id), sql.Named("owner", owner))
 	return s.translate(err, "charge", "release charge")
-}
-
-// chargeWriteError says which rule a refused charge write broke.
-func (s *Store) chargeWriteError(err error, op string) error {
-	err = s.translate(err, "charge", op)
-	if sms2vipps.ErrorCode(err) == sms2vipps.ECONFLICT {
-		return conflict("the subscription already has a charge for the period, or the charge id is taken", op+": unique constraint")
-	}
-	return err
 }

@@ -254,11 +254,6 @@ func querySMS(ctx context.Context, q querier, query string, args ...any) ([]*sms
 	return queryAll(ctx, q, scanSMS, query, args...)
 }
 
-// queryWebhookEvents runs a statement that returns webhook event rows.
-func queryWebhookEvents(ctx context.Context, q querier, query string, args ...any) ([]*sms2vipps.WebhookEvent, error) {
-	return queryAll(ctx, q, scanWebhookEvent, query, args...)
-}
-
 // queryWebhookRegistrations runs a statement that returns webhook
 // registration rows.
 func queryWebhookRegistrations(ctx context.Context, q querier, query string, args ...any) ([]*sms2vipps.WebhookRegistration, error) {

@@ -9,6 +9,12 @@ import (
 	"github.com/linkmobility/sms2vipps"
 )
 
+// sessionTable is the sessions for the shared mechanics of table.go.
+func (s *Store) sessionTable() table[*sms2vipps.Session] {
+	return table[*sms2vipps.Session]{s: s, what: "session", scan: scanSession, exists: s.d.q.sessionExists,
+		unique: "the number already has an open session, or the session id is taken"}
+}
+
 // CreateSession inserts x with Version 1 and UpdatedAt now. The database
 // enforces one open session per partner and MSISDN (a unique index over the
 // open states), so two concurrent CHARGEs cannot both open one.
@@ -19,7 +25,7 @@ func (s *Store) CreateSession(ctx context.Context, x *sms2vipps.Session) error {
 	now := s.now()
 	_, err := s.w().ExecContext(ctx, s.d.q.insertSession, s.sessionArgs(x, 1, s.d.timeArg(now))...)
 	if err != nil {
-		return s.sessionWriteError(err, "create session")
+		return s.sessionTable().writeError(err, "create session")
 	}
 	x.Version, x.UpdatedAt = 1, now
 	return nil
@@ -52,17 +58,9 @@ func (s *Store) OpenSession(ctx context.Context, partnerID int64, msisdn sms2vip
 // ENOTFOUND when there is no such session.
 func (s *Store) UpdateSession(ctx context.Context, x *sms2vipps.Session) error {
 	now := s.now()
-	res, err := s.w().ExecContext(ctx, s.d.q.updateSession, s.sessionArgs(x, x.Version, s.d.timeArg(now))...)
-	if err != nil {
-		return s.sessionWriteError(err, "update session")
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.translate(err, "session", "update session")
-	} else if n == 0 {
-		if err := s.exists(ctx, s.d.q.sessionExists, sql.Named("id", x.ID)); err != nil {
-			return s.translate(err, "session", "update session")
-		}
-		return conflict("session was changed by another writer", "update session: stale version")
+	args := s.sessionArgs(x, x.Version, s.d.timeArg(now))
+	if err := s.sessionTable().update(ctx, "update session", staleVersion, x.ID, s.d.q.updateSession, args...); err != nil {
+		return err
 	}
 	x.Version++
 	x.UpdatedAt = now
@@ -97,19 +95,9 @@ func (s *Store) ClaimSession(ctx context.Context, id, owner string, now, until t
 	if owner == "" {
 		return nil, invalid("lease owner is empty")
 	}
-	out, err := querySessions(ctx, s.w(), s.d.q.claimSession,
+	return s.sessionTable().claimByID(ctx, "claim session", leaseHeld, id, s.d.q.claimSession,
 		sql.Named("id", id), sql.Named("owner", owner),
 		sql.Named("now", s.d.timeArg(now)), sql.Named("until", s.d.timeArg(until)))
-	if err != nil {
-		return nil, s.translate(err, "session", "claim session")
-	}
-	if len(out) == 0 {
-		if err := s.exists(ctx, s.d.q.sessionExists, sql.Named("id", id)); err != nil {
-			return nil, s.translate(err, "session", "claim session")
-		}
-		return nil, conflict("session is leased by another worker", "claim session: lease held")
-	}
-	return out[0], nil
 }
 
 // ReleaseSession drops owner's lease on the session; a no-op when owner
@@ -120,21 +108,4 @@ func (s *Store) ReleaseSession(ctx context.Context, id, owner string) error {
 	}
 	_, err := s.w().ExecContext(ctx, s.d.q.releaseSession, sql.Named("id", id), sql.Named("owner", owner))
 	return s.translate(err, "session", "release session")
-}
-
-// sessionWriteError says which rule a refused session write broke.
-func (s *Store) sessionWriteError(err error, op string) error {
-	err = s.translate(err, "session", op)
-	if sms2vipps.ErrorCode(err) == sms2vipps.ECONFLICT {
-		return conflict("the number already has an open session, or the session id is taken", op+": unique constraint")
-	}
-	return err
-}
-
-// exists returns sql.ErrNoRows when the statement finds no row. It tells
-// a missing row from a lost race after a write matched nothing; rows are
-// never deleted, so the answer cannot go stale.
-func (s *Store) exists(ctx context.Context, query string, args ...any) error {
-	var one int
-	return s.r().QueryRowContext(ctx, query, args...).Scan(&one)
 }

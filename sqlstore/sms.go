@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"slices"
 	"time"
 
 	"github.com/linkmobility/sms2vipps"
@@ -41,6 +40,11 @@ func (s *Store) EnqueueSMS(ctx context.Context, m *sms2vipps.OutboundSMS) (creat
 	return false, nil
 }
 
+// smsTable is the outbox for the shared mechanics of table.go.
+func (s *Store) smsTable() table[*sms2vipps.OutboundSMS] {
+	return table[*sms2vipps.OutboundSMS]{s: s, what: "sms", scan: scanSMS, exists: s.d.q.smsExists}
+}
+
 // ClaimSMS leases up to limit due PENDING messages whose lease is free at
 // now to owner until until, oldest (lowest id) first. A zero NextAttemptAt
 // is due. Two claimers never get the same message.
@@ -51,15 +55,10 @@ func (s *Store) ClaimSMS(ctx context.Context, owner string, now, until time.Time
 	if limit <= 0 {
 		return nil, nil
 	}
-	out, err := querySMS(ctx, s.w(), s.d.q.claimSMS,
+	byID := func(a, b *sms2vipps.OutboundSMS) int { return cmp.Compare(a.ID, b.ID) }
+	return s.smsTable().claim(ctx, "claim sms", byID, s.d.q.claimSMS,
 		sql.Named("owner", owner), sql.Named("now", s.d.timeArg(now)),
 		sql.Named("until", s.d.timeArg(until)), sql.Named("limit", int64(limit)))
-	if err != nil {
-		return nil, s.translate(err, "sms", "claim sms")
-	}
-	// RETURNING and OUTPUT promise no order.
-	slices.SortFunc(out, func(a, b *sms2vipps.OutboundSMS) int { return cmp.Compare(a.ID, b.ID) })
-	return out, nil
 }
 
 // ClaimSMSByID leases the PENDING message id to owner until until, if its
@@ -70,19 +69,9 @@ func (s *Store) ClaimSMSByID(ctx context.Context, id int64, owner string, now, u
 	if owner == "" {
 		return nil, invalid("lease owner is empty")
 	}
-	out, err := querySMS(ctx, s.w(), s.d.q.claimSMSByID,
+	return s.smsTable().claimByID(ctx, "claim sms by id", leaseHeldOrNotPending, id, s.d.q.claimSMSByID,
 		sql.Named("id", id), sql.Named("owner", owner),
 		sql.Named("now", s.d.timeArg(now)), sql.Named("until", s.d.timeArg(until)))
-	if err != nil {
-		return nil, s.translate(err, "sms", "claim sms by id")
-	}
-	if len(out) == 0 {
-		if err := s.exists(ctx, s.d.q.smsExists, sql.Named("id", id)); err != nil {
-			return nil, s.translate(err, "sms", "claim sms by id")
-		}
-		return nil, conflict("sms is leased by another worker or no longer pending", "claim sms by id: lease held or not pending")
-	}
-	return out[0], nil
 }
 
 // UpdateSMS writes State, Attempts, NextAttemptAt, LastError,
@@ -95,17 +84,8 @@ func (s *Store) UpdateSMS(ctx context.Context, m *sms2vipps.OutboundSMS, owner s
 		return invalid("lease owner is empty")
 	}
 	args := append(s.smsArgs(m), sql.Named("owner", owner))
-	res, err := s.w().ExecContext(ctx, s.d.q.updateSMS, args...)
-	if err != nil {
-		return s.translate(err, "sms", "update sms")
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.translate(err, "sms", "update sms")
-	} else if n == 0 {
-		if err := s.exists(ctx, s.d.q.smsExists, sql.Named("id", m.ID)); err != nil {
-			return s.translate(err, "sms", "update sms")
-		}
-		return conflict("sms is leased by another worker", "update sms: lease not held")
+	if err := s.smsTable().update(ctx, "update sms", leaseNotHeld, m.ID, s.d.q.updateSMS, args...); err != nil {
+		return err
 	}
 	m.LeaseOwner, m.LeaseUntil = "", time.Time{}
 	return nil

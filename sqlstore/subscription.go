@@ -5,11 +5,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/linkmobility/sms2vipps"
 )
+
+// subscriptionTable is the subscriptions for the shared mechanics of
+// table.go.
+func (s *Store) subscriptionTable() table[*sms2vipps.Subscription] {
+	return table[*sms2vipps.Subscription]{s: s, what: "subscription", scan: scanSubscription, exists: s.d.q.subscriptionExists,
+		unique: "the partner already has a subscription with the order number, or the subscription id is taken"}
+}
 
 // CreateSubscription inserts x with Version 1 and UpdatedAt now; a zero
 // CreatedAt becomes now. The database keeps the partner's non-empty order
@@ -30,7 +36,7 @@ func (s *Store) CreateSubscription(ctx context.Context, x *sms2vipps.Subscriptio
 		return err
 	}
 	if _, err := s.w().ExecContext(ctx, s.d.q.insertSubscription, args...); err != nil {
-		return s.subscriptionWriteError(err, "create subscription")
+		return s.subscriptionTable().writeError(err, "create subscription")
 	}
 	x.Version, x.CreatedAt, x.UpdatedAt = 1, row.CreatedAt, now
 	return nil
@@ -103,17 +109,8 @@ func (s *Store) UpdateSubscription(ctx context.Context, x *sms2vipps.Subscriptio
 	if err != nil {
 		return err
 	}
-	res, err := s.w().ExecContext(ctx, s.d.q.updateSubscription, args...)
-	if err != nil {
-		return s.subscriptionWriteError(err, "update subscription")
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.translate(err, "subscription", "update subscription")
-	} else if n == 0 {
-		if err := s.exists(ctx, s.d.q.subscriptionExists, sql.Named("id", x.ID)); err != nil {
-			return s.translate(err, "subscription", "update subscription")
-		}
-		return conflict("subscription was changed by another writer", "update subscription: stale version")
+	if err := s.subscriptionTable().update(ctx, "update subscription", staleVersion, x.ID, s.d.q.updateSubscription, args...); err != nil {
+		return err
 	}
 	x.Version++
 	x.UpdatedAt = now
@@ -148,19 +145,9 @@ func (s *Store) ClaimSubscription(ctx context.Context, id, owner string, now, un
 	if owner == "" {
 		return nil, invalid("lease owner is empty")
 	}
-	out, err := querySubscriptions(ctx, s.w(), s.d.q.claimSubscription,
+	return s.subscriptionTable().claimByID(ctx, "claim subscription", leaseHeld, id, s.d.q.claimSubscription,
 		sql.Named("id", id), sql.Named("owner", owner),
 		sql.Named("now", s.d.timeArg(now)), sql.Named("until", s.d.timeArg(until)))
-	if err != nil {
-		return nil, s.translate(err, "subscription", "claim subscription")
-	}
-	if len(out) == 0 {
-		if err := s.exists(ctx, s.d.q.subscriptionExists, sql.Named("id", id)); err != nil {
-			return nil, s.translate(err, "subscription", "claim subscription")
-		}
-		return nil, conflict("subscription is leased by another worker", "claim subscription: lease held")
-	}
-	return out[0], nil
 }
 
 // ClaimDueSubscriptions leases, to owner until until, up to limit ACTIVE
@@ -183,17 +170,12 @@ func (s *Store) ClaimDueSubscriptions(ctx context.Context, owner string, now, un
 	if limit <= 0 {
 		return nil, nil
 	}
-	out, err := querySubscriptions(ctx, s.w(), s.d.q.claimDueSubscriptions,
+	byPeriod := func(a, b *sms2vipps.Subscription) int {
+		return cmp.Or(cmp.Compare(a.NextPeriod, b.NextPeriod), cmp.Compare(a.ID, b.ID))
+	}
+	return s.subscriptionTable().claim(ctx, "claim due subscriptions", byPeriod, s.d.q.claimDueSubscriptions,
 		sql.Named("owner", owner), sql.Named("now", s.d.timeArg(now)), sql.Named("until", s.d.timeArg(until)),
 		sql.Named("horizon", s.d.dateArg(horizon)), sql.Named("limit", int64(limit)))
-	if err != nil {
-		return nil, s.translate(err, "subscription", "claim due subscriptions")
-	}
-	// RETURNING and OUTPUT promise no order.
-	slices.SortFunc(out, func(a, b *sms2vipps.Subscription) int {
-		return cmp.Or(cmp.Compare(a.NextPeriod, b.NextPeriod), cmp.Compare(a.ID, b.ID))
-	})
-	return out, nil
 }
 
 // ReleaseSubscription drops owner's lease on the subscription; a no-op
@@ -204,14 +186,4 @@ func (s *Store) ReleaseSubscription(ctx context.Context, id, owner string) error
 	}
 	_, err := s.w().ExecContext(ctx, s.d.q.releaseSubscription, sql.Named("id", id), sql.Named("owner", owner))
 	return s.translate(err, "subscription", "release subscription")
-}
-
-// subscriptionWriteError says which rule a refused subscription write
-// broke.
-func (s *Store) subscriptionWriteError(err error, op string) error {
-	err = s.translate(err, "subscription", op)
-	if sms2vipps.ErrorCode(err) == sms2vipps.ECONFLICT {
-		return conflict("the partner already has a subscription with the order number, or the subscription id is taken", op+": unique constraint")
-	}
-	return err
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"slices"
 	"time"
 
 	"github.com/linkmobility/sms2vipps"
@@ -44,6 +43,12 @@ func (s *Store) RecordWebhookEvent(ctx context.Context, e *sms2vipps.WebhookEven
 	return false, nil
 }
 
+// webhookEventTable is the webhook events for the shared mechanics of
+// table.go.
+func (s *Store) webhookEventTable() table[*sms2vipps.WebhookEvent] {
+	return table[*sms2vipps.WebhookEvent]{s: s, what: "webhook event", scan: scanWebhookEvent, exists: s.d.q.webhookEventExists}
+}
+
 // ClaimWebhookEvents leases up to limit due PENDING events whose lease is
 // free at now to owner until until, oldest (first recorded, lowest id)
 // first. A zero NextAttemptAt is due. Two claimers never get the same
@@ -55,15 +60,10 @@ func (s *Store) ClaimWebhookEvents(ctx context.Context, owner string, now, until
 	if limit <= 0 {
 		return nil, nil
 	}
-	out, err := queryWebhookEvents(ctx, s.w(), s.d.q.claimWebhookEvents,
+	byID := func(a, b *sms2vipps.WebhookEvent) int { return cmp.Compare(a.ID, b.ID) }
+	return s.webhookEventTable().claim(ctx, "claim webhook events", byID, s.d.q.claimWebhookEvents,
 		sql.Named("owner", owner), sql.Named("now", s.d.timeArg(now)),
 		sql.Named("until", s.d.timeArg(until)), sql.Named("limit", int64(limit)))
-	if err != nil {
-		return nil, s.translate(err, "webhook event", "claim webhook events")
-	}
-	// RETURNING and OUTPUT promise no order.
-	slices.SortFunc(out, func(a, b *sms2vipps.WebhookEvent) int { return cmp.Compare(a.ID, b.ID) })
-	return out, nil
 }
 
 // ClaimWebhookEvent leases the PENDING event id to owner until until, if
@@ -76,19 +76,9 @@ func (s *Store) ClaimWebhookEvent(ctx context.Context, id int64, owner string, n
 	if owner == "" {
 		return nil, invalid("lease owner is empty")
 	}
-	out, err := queryWebhookEvents(ctx, s.w(), s.d.q.claimWebhookEvent,
+	return s.webhookEventTable().claimByID(ctx, "claim webhook event", leaseHeldOrNotPending, id, s.d.q.claimWebhookEvent,
 		sql.Named("id", id), sql.Named("owner", owner),
 		sql.Named("now", s.d.timeArg(now)), sql.Named("until", s.d.timeArg(until)))
-	if err != nil {
-		return nil, s.translate(err, "webhook event", "claim webhook event")
-	}
-	if len(out) == 0 {
-		if err := s.exists(ctx, s.d.q.webhookEventExists, sql.Named("id", id)); err != nil {
-			return nil, s.translate(err, "webhook event", "claim webhook event")
-		}
-		return nil, conflict("webhook event is leased by another worker or no longer pending", "claim webhook event: lease held or not pending")
-	}
-	return out[0], nil
 }
 
 // UpdateWebhookEvent writes State, Attempts, NextAttemptAt, LastError and
@@ -102,7 +92,7 @@ func (s *Store) UpdateWebhookEvent(ctx context.Context, e *sms2vipps.WebhookEven
 	}
 	t := s.d.timeArg
 	// Only what the statement writes: the body stays where it is.
-	res, err := s.w().ExecContext(ctx, s.d.q.updateWebhookEvent,
+	err := s.webhookEventTable().update(ctx, "update webhook event", leaseNotHeld, e.ID, s.d.q.updateWebhookEvent,
 		sql.Named("id", e.ID),
 		sql.Named("state", string(e.State)),
 		sql.Named("attempts", int64(e.Attempts)),
@@ -112,15 +102,7 @@ func (s *Store) UpdateWebhookEvent(ctx context.Context, e *sms2vipps.WebhookEven
 		sql.Named("owner", owner),
 	)
 	if err != nil {
-		return s.translate(err, "webhook event", "update webhook event")
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.translate(err, "webhook event", "update webhook event")
-	} else if n == 0 {
-		if err := s.exists(ctx, s.d.q.webhookEventExists, sql.Named("id", e.ID)); err != nil {
-			return s.translate(err, "webhook event", "update webhook event")
-		}
-		return conflict("webhook event is leased by another worker", "update webhook event: lease not held")
+		return err
 	}
 	e.LeaseOwner, e.LeaseUntil = "", time.Time{}
 	return nil

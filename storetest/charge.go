@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,32 +45,7 @@ func mustGetCharge(tb testing.TB, s sms2vipps.Store, id string) *sms2vipps.Charg
 }
 
 func chargeIDs(cs []*sms2vipps.Charge) []string {
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.ID)
-	}
-	return out
-}
-
-// chargeOnce reports how n concurrent creators of one period fared: the
-// number that succeeded, every other having failed with ECONFLICT.
-func chargeOnce(t *testing.T, n int, create func(i int) error) int {
-	t.Helper()
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { errs[i] = create(i) })
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		if err == nil {
-			won++
-		} else {
-			assertCode(t, sms2vipps.ECONFLICT, err)
-		}
-	}
-	return won
+	return pluck(cs, func(c *sms2vipps.Charge) string { return c.ID })
 }
 
 func testCreateCharge(t *testing.T, open Opener) {
@@ -160,7 +134,7 @@ func testCreateCharge(t *testing.T, open Opener) {
 		// Overlapping charging runs create the same period, each with its
 		// own id: exactly one row is written.
 		s := open(t)
-		won := chargeOnce(t, 16, func(i int) error {
+		won := winners(t, 16, func(i int) error {
 			return s.CreateCharge(t.Context(), newCharge(fmt.Sprintf("chg-%d", i), "sub-1", jan01))
 		})
 		assert.Equal(t, 1, won, "charges created")
@@ -173,7 +147,7 @@ func testCreateCharge(t *testing.T, open Opener) {
 		// one, in a transaction: the read cannot be what stops the
 		// others, the database must.
 		s := open(t)
-		won := chargeOnce(t, 16, func(i int) error {
+		won := winners(t, 16, func(i int) error {
 			return s.Atomic(t.Context(), func(tx sms2vipps.Store) error {
 				_, err := tx.ChargeForPeriod(t.Context(), "sub-1", jan01)
 				if sms2vipps.ErrorCode(err) != sms2vipps.ENOTFOUND {
@@ -550,8 +524,7 @@ func testClaimCharges(t *testing.T, open Opener) {
 		// Many charging instances poll at once: each charge must go to
 		// exactly one of them.
 		s := open(t)
-		const total, workers, batch = 300, 16, 7
-		for i := range total {
+		for i := range drainRows {
 			c := newCharge(fmt.Sprintf("chg-%03d", i), fmt.Sprintf("sub-%03d", i), jan01)
 			if i%2 == 1 {
 				c.State = sms2vipps.ChargeCreated
@@ -560,37 +533,16 @@ func testClaimCharges(t *testing.T, open Opener) {
 			mustCreateCharge(t, s, c)
 		}
 		states := []sms2vipps.ChargeState{sms2vipps.ChargeNew, sms2vipps.ChargeCreated}
-		claimed := make([][]*sms2vipps.Charge, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				owner := fmt.Sprintf("charger-%d", w)
-				// Bounded, so that a store that hands charges out twice
-				// fails instead of looping.
-				for range total {
-					cs, err := s.ClaimCharges(t.Context(), owner, t0, t0.Add(time.Minute), states, batch)
-					if !assert.NoError(t, err) || len(cs) == 0 {
-						return
-					}
-					assert.LessOrEqual(t, len(cs), batch)
-					for _, c := range cs {
-						assert.Equal(t, owner, c.LeaseOwner)
-					}
-					claimed[w] = append(claimed[w], cs...)
-				}
-			})
-		}
-		wg.Wait()
-		times := map[string]int{}
-		for w, cs := range claimed {
+		claimed := drainOnceEach(t, 16,
+			func(owner string) ([]*sms2vipps.Charge, error) {
+				return s.ClaimCharges(t.Context(), owner, t0, t0.Add(time.Minute), states, drainBatch)
+			},
+			func(c *sms2vipps.Charge) (string, string) { return c.ID, c.LeaseOwner })
+		// The leases are stored, not only returned.
+		for owner, cs := range claimed {
 			for _, c := range cs {
-				times[c.ID]++
-				assert.Equal(t, fmt.Sprintf("charger-%d", w), mustGetCharge(t, s, c.ID).LeaseOwner, "owner of %s", c.ID)
+				assert.Equal(t, owner, mustGetCharge(t, s, c.ID).LeaseOwner, "owner of %s", c.ID)
 			}
-		}
-		assert.Len(t, times, total, "charges claimed")
-		for id, n := range times {
-			assert.Equal(t, 1, n, "times charge %s was claimed", id)
 		}
 	})
 }

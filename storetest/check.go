@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -94,17 +93,13 @@ func testSessionsToCheck(t *testing.T, open Opener) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := s.SessionsToCheck(t.Context(), tt.states, tt.now, tt.limit)
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, ids(got))
+			assert.Equal(t, tt.want, sessionIDs(got))
 		})
 	}
 }
 
-func ids(xs []*sms2vipps.Session) []string {
-	var out []string
-	for _, x := range xs {
-		out = append(out, x.ID)
-	}
-	return out
+func sessionIDs(xs []*sms2vipps.Session) []string {
+	return pluck(xs, func(x *sms2vipps.Session) string { return x.ID })
 }
 
 func testClaimSession(t *testing.T, open Opener) {
@@ -177,23 +172,10 @@ func testClaimSession(t *testing.T, open Opener) {
 	})
 	t.Run("OneWinner", func(t *testing.T) {
 		s := setup(t)
-		const n = 16
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				_, errs[i] = s.ClaimSession(t.Context(), "s1", fmt.Sprintf("worker-%d", i), t0, t0.Add(time.Minute))
-			})
-		}
-		wg.Wait()
-		won := 0
-		for _, err := range errs {
-			if err == nil {
-				won++
-			} else {
-				assertCode(t, sms2vipps.ECONFLICT, err)
-			}
-		}
+		won := winners(t, 16, func(i int) error {
+			_, err := s.ClaimSession(t.Context(), "s1", fmt.Sprintf("worker-%d", i), t0, t0.Add(time.Minute))
+			return err
+		})
 		assert.Equal(t, 1, won, "claims granted")
 	})
 }

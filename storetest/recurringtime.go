@@ -35,11 +35,7 @@ func testRecurringTime(t *testing.T, open Opener) {
 		}
 		mustCreateSub(t, s, x)
 		got := mustGetSub(t, s, "sub-1")
-		have := subscriptionTimes(got)
-		for name, want := range subscriptionTimes(x) {
-			assert.Equal(t, time.UTC, have[name].Location(), "%s location", name)
-			assert.True(t, want.Equal(have[name]), "%s = %v, want %v", name, have[name], want)
-		}
+		assertSameUTC(t, subscriptionTimes(x), subscriptionTimes(got))
 		assert.Equal(t, time.UTC, got.UpdatedAt.Location(), "UpdatedAt location")
 	})
 	t.Run("ChargeUTC", func(t *testing.T) {
@@ -49,12 +45,7 @@ func testRecurringTime(t *testing.T, open Opener) {
 			*p = p.In(oslo)
 		}
 		mustCreateCharge(t, s, c)
-		got := mustGetCharge(t, s, "chg-1")
-		have := chargeTimes(got)
-		for name, want := range chargeTimes(c) {
-			assert.Equal(t, time.UTC, have[name].Location(), "%s location", name)
-			assert.True(t, want.Equal(have[name]), "%s = %v, want %v", name, have[name], want)
-		}
+		assertSameUTC(t, chargeTimes(c), chargeTimes(mustGetCharge(t, s, "chg-1")))
 	})
 	t.Run("Microseconds", func(t *testing.T) {
 		s := open(t)
@@ -74,11 +65,7 @@ func testRecurringTime(t *testing.T, open Opener) {
 		x.Anchor, x.NextPeriod = "", ""
 		mustCreateSub(t, s, x)
 		got := mustGetSub(t, s, "sub-1")
-		for name, v := range subscriptionTimes(got) {
-			if name != "CreatedAt" {
-				assert.Equal(t, time.Time{}, v, name)
-			}
-		}
+		assertZeroTimes(t, subscriptionTimes(got), "CreatedAt")
 		assert.Empty(t, got.Anchor)
 		assert.Empty(t, got.NextPeriod)
 
@@ -90,11 +77,7 @@ func testRecurringTime(t *testing.T, open Opener) {
 		y.Anchor, y.NextPeriod = "", ""
 		require.NoError(t, s.UpdateSubscription(t.Context(), y))
 		got = mustGetSub(t, s, "sub-2")
-		for name, v := range subscriptionTimes(got) {
-			if name != "LeaseUntil" && name != "CreatedAt" {
-				assert.Equal(t, time.Time{}, v, name)
-			}
-		}
+		assertZeroTimes(t, subscriptionTimes(got), "LeaseUntil", "CreatedAt")
 		assert.Empty(t, got.Anchor)
 		assert.Empty(t, got.NextPeriod)
 	})
@@ -104,11 +87,7 @@ func testRecurringTime(t *testing.T, open Opener) {
 		c.NextCheck, c.LeaseUntil, c.ChargedAt, c.Due = time.Time{}, time.Time{}, time.Time{}, ""
 		mustCreateCharge(t, s, c)
 		got := mustGetCharge(t, s, "chg-1")
-		for name, v := range chargeTimes(got) {
-			if name != "CreatedAt" {
-				assert.Equal(t, time.Time{}, v, name)
-			}
-		}
+		assertZeroTimes(t, chargeTimes(got), "CreatedAt")
 		assert.Empty(t, got.Due)
 	})
 	t.Run("Dates", func(t *testing.T) {

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,11 +45,7 @@ func mustByKey(tb testing.TB, s sms2vipps.Store, key string) *sms2vipps.Outbound
 }
 
 func keys(ms []*sms2vipps.OutboundSMS) []string {
-	var out []string
-	for _, m := range ms {
-		out = append(out, m.DedupeKey)
-	}
-	return out
+	return pluck(ms, func(m *sms2vipps.OutboundSMS) string { return m.DedupeKey })
 }
 
 func testEnqueueSMS(t *testing.T, open Opener) {
@@ -95,26 +90,11 @@ func testEnqueueSMS(t *testing.T, open Opener) {
 	})
 	t.Run("DedupeConcurrent", func(t *testing.T) {
 		s := open(t)
-		const n = 16
-		ms := make([]*sms2vipps.OutboundSMS, n)
-		created := make([]bool, n)
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			ms[i] = newSMS("receipt:s1", "s1")
-			wg.Go(func() { created[i], errs[i] = s.EnqueueSMS(t.Context(), ms[i]) })
-		}
-		wg.Wait()
-		n1 := 0
-		for i := range n {
-			if !assert.NoError(t, errs[i]) {
-				continue
-			}
-			if created[i] {
-				n1++
-			}
-			assert.Equal(t, ms[0].ID, ms[i].ID, "id of enqueue %d", i)
-		}
+		n1 := createdOnce(t, 16, func() (bool, int64, error) {
+			m := newSMS("receipt:s1", "s1")
+			created, err := s.EnqueueSMS(t.Context(), m)
+			return created, m.ID, err
+		})
 		assert.Equal(t, 1, n1, "messages created")
 	})
 	t.Run("OKNoKeyNoDedupe", func(t *testing.T) {
@@ -178,9 +158,26 @@ func testListSMS(t *testing.T, open Opener) {
 	})
 }
 
-// claimSetup enqueues messages in every situation ClaimSMS must tell apart.
-// Due at t0 and free: due-unscheduled, due-old, lease-expired, due-now (in
-// id order).
+// queued lists, in insertion order, the situations of a PENDING row that
+// a batch claim of a queue (the SMS outbox, the webhook events) must tell
+// apart. Due at t0 and free: due-unscheduled, due-old, lease-expired,
+// due-now (in id order).
+var queued = []struct {
+	key   string
+	next  time.Time
+	owner string
+	until time.Time
+}{
+	{key: "due-unscheduled"},
+	{key: "due-old", next: t0.Add(-time.Minute)},
+	{key: "future", next: t0.Add(time.Microsecond)},
+	{key: "leased", owner: "other", until: t0.Add(time.Minute)},
+	{key: "lease-expired", owner: "other", until: t0.Add(-time.Second)},
+	{key: "due-now", next: t0},
+}
+
+// claimSetup enqueues a SENT and a FAILED message, then one message in
+// each situation of queued.
 func claimSetup(t *testing.T, open Opener) sms2vipps.Store {
 	t.Helper()
 	s := open(t)
@@ -193,21 +190,9 @@ func claimSetup(t *testing.T, open Opener) sms2vipps.Store {
 		ms[0].State = st
 		require.NoError(t, s.UpdateSMS(t.Context(), ms[0], "setup"))
 	}
-	for _, m := range []struct {
-		key   string
-		next  time.Time
-		owner string
-		until time.Time
-	}{
-		{key: "due-unscheduled"},
-		{key: "due-old", next: t0.Add(-time.Minute)},
-		{key: "future", next: t0.Add(time.Microsecond)},
-		{key: "leased", owner: "other", until: t0.Add(time.Minute)},
-		{key: "lease-expired", owner: "other", until: t0.Add(-time.Second)},
-		{key: "due-now", next: t0},
-	} {
-		x := newSMS(m.key, "s1")
-		x.NextAttemptAt, x.LeaseOwner, x.LeaseUntil = m.next, m.owner, m.until
+	for _, q := range queued {
+		x := newSMS(q.key, "s1")
+		x.NextAttemptAt, x.LeaseOwner, x.LeaseUntil = q.next, q.owner, q.until
 		mustEnqueue(t, s, x)
 	}
 	return s
@@ -269,41 +254,14 @@ func testClaimSMS(t *testing.T, open Opener) {
 		// Many senders drain the outbox at once: each message must go to
 		// exactly one of them.
 		s := open(t)
-		const total, workers, batch = 300, 12, 7
-		for i := range total {
+		for i := range drainRows {
 			mustEnqueue(t, s, newSMS(fmt.Sprintf("k%03d", i), "s1"))
 		}
-		claimed := make([][]*sms2vipps.OutboundSMS, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				owner := fmt.Sprintf("sender-%d", w)
-				// Bounded, so that a store that hands messages out twice
-				// fails instead of looping.
-				for range total {
-					ms, err := s.ClaimSMS(t.Context(), owner, t0, t0.Add(time.Minute), batch)
-					if !assert.NoError(t, err) || len(ms) == 0 {
-						return
-					}
-					assert.LessOrEqual(t, len(ms), batch)
-					for _, m := range ms {
-						assert.Equal(t, owner, m.LeaseOwner)
-					}
-					claimed[w] = append(claimed[w], ms...)
-				}
-			})
-		}
-		wg.Wait()
-		times := map[int64]int{}
-		for _, ms := range claimed {
-			for _, m := range ms {
-				times[m.ID]++
-			}
-		}
-		assert.Len(t, times, total, "messages claimed")
-		for id, n := range times {
-			assert.Equal(t, 1, n, "times message %d was claimed", id)
-		}
+		drainOnceEach(t, 12,
+			func(owner string) ([]*sms2vipps.OutboundSMS, error) {
+				return s.ClaimSMS(t.Context(), owner, t0, t0.Add(time.Minute), drainBatch)
+			},
+			func(m *sms2vipps.OutboundSMS) (int64, string) { return m.ID, m.LeaseOwner })
 	})
 }
 

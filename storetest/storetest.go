@@ -9,6 +9,7 @@ package storetest
 import (
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,4 +103,115 @@ func assertAllSet(tb testing.TB, v any) {
 			tb.Errorf("%s.%s is zero: the fixture or the store lost it", rv.Type().Name(), rv.Type().Field(i).Name)
 		}
 	}
+}
+
+// pluck returns f of each of xs, nil for none (as an unset want is).
+func pluck[T any](xs []T, f func(T) string) []string {
+	var out []string
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
+}
+
+// winners has n calls of try run at once and returns how many succeeded,
+// checking that every other failed with ECONFLICT: of n racing creators
+// or claimers of one thing, the store must let exactly one through.
+func winners(t *testing.T, n int, try func(i int) error) int {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = try(i) })
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		if err == nil {
+			won++
+		} else {
+			assertCode(t, sms2vipps.ECONFLICT, err)
+		}
+	}
+	return won
+}
+
+// createdOnce has n calls of insert, all for one key, run at once and
+// returns how many created the row, checking that none failed and that
+// all got the row's id. insert returns whether it created the row and the
+// id it was given.
+func createdOnce(t *testing.T, n int, insert func() (created bool, id int64, err error)) int {
+	t.Helper()
+	created := make([]bool, n)
+	rowIDs := make([]int64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { created[i], rowIDs[i], errs[i] = insert() })
+	}
+	wg.Wait()
+	n1 := 0
+	for i := range n {
+		if !assert.NoError(t, errs[i]) {
+			continue
+		}
+		if created[i] {
+			n1++
+		}
+		assert.Equal(t, rowIDs[0], rowIDs[i], "id of insert %d", i)
+	}
+	return n1
+}
+
+// A drain: drainRows due rows, claimed in batches of up to drainBatch by
+// several claimers at once.
+const (
+	drainRows  = 300
+	drainBatch = 7
+)
+
+// drainOnceEach has workers claimers call claim at once, each until it
+// gets no row, and checks that each of the drainRows rows the caller made
+// due went to exactly one of them, leased to it. claim leases up to
+// drainBatch rows to owner; row returns a claimed row's id and lease
+// owner. It returns the rows each owner got.
+func drainOnceEach[T any, K comparable](t *testing.T, workers int, claim func(owner string) ([]T, error), row func(T) (id K, owner string)) map[string][]T {
+	t.Helper()
+	owners := make([]string, workers)
+	claimed := make([][]T, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		owners[w] = fmt.Sprintf("claimer-%d", w)
+		wg.Go(func() {
+			// Bounded, so that a store that hands rows out twice fails
+			// instead of looping.
+			for range drainRows {
+				xs, err := claim(owners[w])
+				if !assert.NoError(t, err) || len(xs) == 0 {
+					return
+				}
+				assert.LessOrEqual(t, len(xs), drainBatch)
+				for _, x := range xs {
+					_, owner := row(x)
+					assert.Equal(t, owners[w], owner)
+				}
+				claimed[w] = append(claimed[w], xs...)
+			}
+		})
+	}
+	wg.Wait()
+	byOwner := map[string][]T{}
+	times := map[K]int{}
+	for w, xs := range claimed {
+		byOwner[owners[w]] = xs
+		for _, x := range xs {
+			id, _ := row(x)
+			times[id]++
+		}
+	}
+	assert.Len(t, times, drainRows, "rows claimed")
+	for id, n := range times {
+		assert.Equal(t, 1, n, "times row %v was claimed", id)
+	}
+	return byOwner
 }

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -70,11 +69,7 @@ func mustGetSub(tb testing.TB, s sms2vipps.Store, id string) *sms2vipps.Subscrip
 }
 
 func subIDs(xs []*sms2vipps.Subscription) []string {
-	var out []string
-	for _, x := range xs {
-		out = append(out, x.ID)
-	}
-	return out
+	return pluck(xs, func(x *sms2vipps.Subscription) string { return x.ID })
 }
 
 func testCreateSubscription(t *testing.T, open Opener) {
@@ -166,23 +161,9 @@ func testCreateSubscription(t *testing.T, open Opener) {
 		// A partner retries a request while the first is still being
 		// stored: a read-before-write check would let several through.
 		s := open(t)
-		const n = 16
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				errs[i] = s.CreateSubscription(t.Context(), newSubscription(fmt.Sprintf("sub-%d", i), partnerA, msisdn(1), "o1"))
-			})
-		}
-		wg.Wait()
-		won := 0
-		for _, err := range errs {
-			if err == nil {
-				won++
-			} else {
-				assertCode(t, sms2vipps.ECONFLICT, err)
-			}
-		}
+		won := winners(t, 16, func(i int) error {
+			return s.CreateSubscription(t.Context(), newSubscription(fmt.Sprintf("sub-%d", i), partnerA, msisdn(1), "o1"))
+		})
 		assert.Equal(t, 1, won, "subscriptions created")
 		got, err := s.SubscriptionsByMSISDN(t.Context(), partnerA, msisdn(1))
 		require.NoError(t, err)
@@ -587,23 +568,10 @@ func testClaimSubscription(t *testing.T, open Opener) {
 	})
 	t.Run("OneWinner", func(t *testing.T) {
 		s := setup(t)
-		const n = 16
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				_, errs[i] = s.ClaimSubscription(t.Context(), "sub-1", fmt.Sprintf("worker-%d", i), t0, t0.Add(time.Minute))
-			})
-		}
-		wg.Wait()
-		won := 0
-		for _, err := range errs {
-			if err == nil {
-				won++
-			} else {
-				assertCode(t, sms2vipps.ECONFLICT, err)
-			}
-		}
+		won := winners(t, 16, func(i int) error {
+			_, err := s.ClaimSubscription(t.Context(), "sub-1", fmt.Sprintf("worker-%d", i), t0, t0.Add(time.Minute))
+			return err
+		})
 		assert.Equal(t, 1, won, "claims granted")
 	})
 }

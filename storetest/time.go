@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -8,6 +9,27 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// assertSameUTC checks that got holds every time of want, by name, as the
+// same instant in UTC.
+func assertSameUTC(tb testing.TB, want, got map[string]time.Time) {
+	tb.Helper()
+	for name, w := range want {
+		assert.Equal(tb, time.UTC, got[name].Location(), "%s location", name)
+		assert.True(tb, w.Equal(got[name]), "%s = %v, want %v", name, got[name], w)
+	}
+}
+
+// assertZeroTimes checks that every time of got is zero but those named in
+// except.
+func assertZeroTimes(tb testing.TB, got map[string]time.Time, except ...string) {
+	tb.Helper()
+	for name, v := range got {
+		if !slices.Contains(except, name) {
+			assert.Equal(tb, time.Time{}, v, name)
+		}
+	}
+}
 
 // sessionTimes lists a session's time fields by name.
 func sessionTimes(x *sms2vipps.Session) map[string]time.Time {
@@ -34,11 +56,7 @@ func testTime(t *testing.T, open Opener) {
 			*p = p.In(oslo)
 		}
 		mustCreate(t, s, x)
-		got := sessionTimes(mustGet(t, s, "s1"))
-		for name, want := range sessionTimes(x) {
-			assert.Equal(t, time.UTC, got[name].Location(), "%s location", name)
-			assert.True(t, want.Equal(got[name]), "%s = %v, want %v", name, got[name], want)
-		}
+		assertSameUTC(t, sessionTimes(x), sessionTimes(mustGet(t, s, "s1")))
 	})
 	t.Run("Microseconds", func(t *testing.T) {
 		// Every store keeps at least microseconds; finer digits may go.
@@ -58,9 +76,7 @@ func testTime(t *testing.T, open Opener) {
 		x.OpenedAt, x.ExpiresAt, x.StartedAt, x.EndedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 		x.ClosedAt, x.NextCheck, x.LeaseUntil = time.Time{}, time.Time{}, time.Time{}
 		mustCreate(t, s, x)
-		for name, got := range sessionTimes(mustGet(t, s, "s1")) {
-			assert.Equal(t, time.Time{}, got, name)
-		}
+		assertZeroTimes(t, sessionTimes(mustGet(t, s, "s1")))
 
 		// And back to zero after being set.
 		y := fullSession("s2")
@@ -68,21 +84,14 @@ func testTime(t *testing.T, open Opener) {
 		mustCreate(t, s, y)
 		y.OpenedAt, y.ExpiresAt, y.StartedAt, y.EndedAt, y.ClosedAt, y.NextCheck = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 		require.NoError(t, s.UpdateSession(t.Context(), y))
-		got := mustGet(t, s, "s2")
-		for name, v := range sessionTimes(got) {
-			if name != "LeaseUntil" {
-				assert.Equal(t, time.Time{}, v, name)
-			}
-		}
+		assertZeroTimes(t, sessionTimes(mustGet(t, s, "s2")), "LeaseUntil")
 	})
 	t.Run("ZeroSMS", func(t *testing.T) {
 		s := open(t)
 		m := fullSMS("k1")
 		m.NextAttemptAt, m.SentAt, m.LeaseUntil, m.LeaseOwner = time.Time{}, time.Time{}, time.Time{}, ""
 		mustEnqueue(t, s, m)
-		for name, got := range smsTimes(mustByKey(t, s, "k1")) {
-			assert.Equal(t, time.Time{}, got, name)
-		}
+		assertZeroTimes(t, smsTimes(mustByKey(t, s, "k1")))
 	})
 	t.Run("SMSUTC", func(t *testing.T) {
 		s := open(t)
@@ -94,9 +103,6 @@ func testTime(t *testing.T, open Opener) {
 		want["CreatedAt"] = m.CreatedAt
 		have := smsTimes(got)
 		have["CreatedAt"] = got.CreatedAt
-		for name, w := range want {
-			assert.Equal(t, time.UTC, have[name].Location(), "%s location", name)
-			assert.True(t, w.Equal(have[name]), "%s = %v, want %v", name, have[name], w)
-		}
+		assertSameUTC(t, want, have)
 	})
 }

@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,11 +49,7 @@ func mustEventByKey(tb testing.TB, s sms2vipps.Store, key string) *sms2vipps.Web
 }
 
 func eventKeys(es []*sms2vipps.WebhookEvent) []string {
-	var out []string
-	for _, e := range es {
-		out = append(out, e.Key)
-	}
-	return out
+	return pluck(es, func(e *sms2vipps.WebhookEvent) string { return e.Key })
 }
 
 func testRecordWebhookEvent(t *testing.T, open Opener) {
@@ -122,26 +117,11 @@ func testRecordWebhookEvent(t *testing.T, open Opener) {
 	t.Run("DedupeConcurrent", func(t *testing.T) {
 		// Vipps retries a delivery while the first is still being stored.
 		s := open(t)
-		const n = 16
-		es := make([]*sms2vipps.WebhookEvent, n)
-		created := make([]bool, n)
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			es[i] = newEvent("k1")
-			wg.Go(func() { created[i], errs[i] = s.RecordWebhookEvent(t.Context(), es[i]) })
-		}
-		wg.Wait()
-		n1 := 0
-		for i := range n {
-			if !assert.NoError(t, errs[i]) {
-				continue
-			}
-			if created[i] {
-				n1++
-			}
-			assert.Equal(t, es[0].ID, es[i].ID, "id of record %d", i)
-		}
+		n1 := createdOnce(t, 16, func() (bool, int64, error) {
+			e := newEvent("k1")
+			created, err := s.RecordWebhookEvent(t.Context(), e)
+			return created, e.ID, err
+		})
 		assert.Equal(t, 1, n1, "events created")
 	})
 	t.Run("OKKeyCaseSensitive", func(t *testing.T) {
@@ -211,9 +191,8 @@ func testWebhookEventByKey(t *testing.T, open Opener) {
 	})
 }
 
-// eventClaimSetup records events in every situation ClaimWebhookEvents must
-// tell apart. Due at t0 and free: due-unscheduled, due-old, lease-expired,
-// due-now (in id order).
+// eventClaimSetup records a DONE and a FAILED event, then one event in each
+// situation of queued.
 func eventClaimSetup(t *testing.T, open Opener) sms2vipps.Store {
 	t.Helper()
 	s := open(t)
@@ -226,21 +205,9 @@ func eventClaimSetup(t *testing.T, open Opener) sms2vipps.Store {
 		es[0].State = st
 		require.NoError(t, s.UpdateWebhookEvent(t.Context(), es[0], "setup"))
 	}
-	for _, e := range []struct {
-		key   string
-		next  time.Time
-		owner string
-		until time.Time
-	}{
-		{key: "due-unscheduled"},
-		{key: "due-old", next: t0.Add(-time.Minute)},
-		{key: "future", next: t0.Add(time.Microsecond)},
-		{key: "leased", owner: "other", until: t0.Add(time.Minute)},
-		{key: "lease-expired", owner: "other", until: t0.Add(-time.Second)},
-		{key: "due-now", next: t0},
-	} {
-		x := newEvent(e.key)
-		x.NextAttemptAt, x.LeaseOwner, x.LeaseUntil = e.next, e.owner, e.until
+	for _, q := range queued {
+		x := newEvent(q.key)
+		x.NextAttemptAt, x.LeaseOwner, x.LeaseUntil = q.next, q.owner, q.until
 		mustRecord(t, s, x)
 	}
 	return s
@@ -302,41 +269,14 @@ func testClaimWebhookEvents(t *testing.T, open Opener) {
 		// Many Reconciler instances drain the events at once: each event
 		// must go to exactly one of them.
 		s := open(t)
-		const total, workers, batch = 300, 16, 7
-		for i := range total {
+		for i := range drainRows {
 			mustRecord(t, s, newEvent(fmt.Sprintf("k%03d", i)))
 		}
-		claimed := make([][]*sms2vipps.WebhookEvent, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				owner := fmt.Sprintf("reconciler-%d", w)
-				// Bounded, so that a store that hands events out twice
-				// fails instead of looping.
-				for range total {
-					es, err := s.ClaimWebhookEvents(t.Context(), owner, t0, t0.Add(time.Minute), batch)
-					if !assert.NoError(t, err) || len(es) == 0 {
-						return
-					}
-					assert.LessOrEqual(t, len(es), batch)
-					for _, e := range es {
-						assert.Equal(t, owner, e.LeaseOwner)
-					}
-					claimed[w] = append(claimed[w], es...)
-				}
-			})
-		}
-		wg.Wait()
-		times := map[int64]int{}
-		for _, es := range claimed {
-			for _, e := range es {
-				times[e.ID]++
-			}
-		}
-		assert.Len(t, times, total, "events claimed")
-		for id, n := range times {
-			assert.Equal(t, 1, n, "times event %d was claimed", id)
-		}
+		drainOnceEach(t, 16,
+			func(owner string) ([]*sms2vipps.WebhookEvent, error) {
+				return s.ClaimWebhookEvents(t.Context(), owner, t0, t0.Add(time.Minute), drainBatch)
+			},
+			func(e *sms2vipps.WebhookEvent) (int64, string) { return e.ID, e.LeaseOwner })
 	})
 }
 
@@ -432,23 +372,10 @@ func testClaimWebhookEvent(t *testing.T, open Opener) {
 	})
 	t.Run("OneWinner", func(t *testing.T) {
 		s, id := setup(t)
-		const n = 16
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				_, errs[i] = s.ClaimWebhookEvent(t.Context(), id, fmt.Sprintf("handler-%d", i), t0, t0.Add(time.Minute))
-			})
-		}
-		wg.Wait()
-		won := 0
-		for _, err := range errs {
-			if err == nil {
-				won++
-			} else {
-				assertCode(t, sms2vipps.ECONFLICT, err)
-			}
-		}
+		won := winners(t, 16, func(i int) error {
+			_, err := s.ClaimWebhookEvent(t.Context(), id, fmt.Sprintf("handler-%d", i), t0, t0.Add(time.Minute))
+			return err
+		})
 		assert.Equal(t, 1, won, "claims granted")
 	})
 }
@@ -588,22 +515,14 @@ func testWebhookTime(t *testing.T, open Opener) {
 			*p = p.In(oslo)
 		}
 		mustRecord(t, s, e)
-		got := eventTimes(mustEventByKey(t, s, "k1"))
-		for name, want := range eventTimes(e) {
-			assert.Equal(t, time.UTC, got[name].Location(), "%s location", name)
-			assert.True(t, want.Equal(got[name]), "%s = %v, want %v", name, got[name], want)
-		}
+		assertSameUTC(t, eventTimes(e), eventTimes(mustEventByKey(t, s, "k1")))
 	})
 	t.Run("ZeroEvent", func(t *testing.T) {
 		s := open(t)
 		e := fullEvent("k1")
 		e.NextAttemptAt, e.ProcessedAt, e.LeaseUntil, e.LeaseOwner = time.Time{}, time.Time{}, time.Time{}, ""
 		mustRecord(t, s, e)
-		for name, got := range eventTimes(mustEventByKey(t, s, "k1")) {
-			if name != "ReceivedAt" {
-				assert.Equal(t, time.Time{}, got, name)
-			}
-		}
+		assertZeroTimes(t, eventTimes(mustEventByKey(t, s, "k1")), "ReceivedAt")
 	})
 	t.Run("RegistrationUTC", func(t *testing.T) {
 		s := open(t)

@@ -37,11 +37,7 @@ func mustRegistrations(tb testing.TB, s sms2vipps.Store, partnerID int64) []*sms
 }
 
 func registrationIDs(rs []*sms2vipps.WebhookRegistration) []string {
-	var out []string
-	for _, r := range rs {
-		out = append(out, r.ID)
-	}
-	return out
+	return pluck(rs, func(r *sms2vipps.WebhookRegistration) string { return r.ID })
 }
 
 func testPutWebhookRegistration(t *testing.T, open Opener) {
