@@ -231,6 +231,9 @@ func TestRecurringEndToEnd(t *testing.T) {
 		assert.Equal(t, sms2vipps.SubStopped, s.State)
 		ag, _ := h.sb.Vipps.Agreement(s.AgreementID)
 		assert.Equal(t, "STOPPED", string(ag.Status))
+		// The stop's agreement-stopped webhook races the MO's own outbox
+		// drain; whichever claims the reply sends it, so wait for both.
+		require.NoError(t, h.sb.Vipps.Webhooks.Flush(context.Background()))
 		texts := h.texts("+4790000408")
 		assert.Contains(t, texts[len(texts)-1], "er stoppet")
 		assert.NotEmpty(t, h.sb.CRM.Members(7), "nothing the partner still needs is removed")
