@@ -155,10 +155,13 @@ type ChargeStore interface {
 	// the stored one, then bumps c.Version and c.UpdatedAt. ECONFLICT when
 	// another writer came first; ENOTFOUND when there is none.
 	UpdateCharge(ctx context.Context, c *Charge) error
-	// ClaimCharges leases, to owner until until, up to limit charges in one
-	// of states whose NextCheck is at or before now and whose lease is free;
-	// oldest NextCheck first. Two claimers never get the same charge.
-	ClaimCharges(ctx context.Context, owner string, now, until time.Time, states []ChargeState, limit int) ([]*Charge, error)
+	// ClaimCharges leases, to owner until until, up to limit charges in
+	// state whose NextCheck is at or before now (a zero NextCheck is due)
+	// and whose lease is free; oldest NextCheck first. Two claimers never
+	// get the same charge. One state, not a list: the claim then walks one
+	// index range in order and stops at the limit, where a list would make
+	// every claim read and sort all rows of its states (docs/PERFORMANCE.md).
+	ClaimCharges(ctx context.Context, owner string, now, until time.Time, state ChargeState, limit int) ([]*Charge, error)
 	// ReleaseCharge drops owner's lease (a no-op when owner holds none).
 	ReleaseCharge(ctx context.Context, id, owner string) error
 }

@@ -30,7 +30,7 @@ func (a *App) submitCharges(ctx context.Context, n *counters) error {
 	owner := a.owner()
 	for range 10_000 {
 		now := a.now()
-		cs, err := a.Store.ClaimCharges(ctx, owner, now, now.Add(a.LeaseTTL), []sms2vipps.ChargeState{sms2vipps.ChargeNew}, a.ChargeBatch)
+		cs, err := a.Store.ClaimCharges(ctx, owner, now, now.Add(a.LeaseTTL), sms2vipps.ChargeNew, a.ChargeBatch)
 		if err != nil {
 			return fmt.Errorf("claim new charges: %w", err)
 		}
@@ -158,7 +158,7 @@ func (a *App) followCharges(ctx context.Context, n *counters) error {
 	owner := a.owner()
 	for range 10_000 {
 		now := a.now()
-		cs, err := a.Store.ClaimCharges(ctx, owner, now, now.Add(a.LeaseTTL), []sms2vipps.ChargeState{sms2vipps.ChargeCreated}, a.ChargeBatch)
+		cs, err := a.Store.ClaimCharges(ctx, owner, now, now.Add(a.LeaseTTL), sms2vipps.ChargeCreated, a.ChargeBatch)
 		if err != nil {
 			return fmt.Errorf("claim charges to follow: %w", err)
 		}

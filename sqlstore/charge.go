@@ -131,23 +131,22 @@ func (s *Store) UpdateCharge(ctx context.Context, c *sms2vipps.Charge) error {
 // oldest NextCheck first, then by id. A zero NextCheck is due and sorts
 // first. Two claimers never get the same charge. Returns EINVALID for an
 // empty owner.
-func (s *Store) ClaimCharges(ctx context.Context, owner string, now, until time.Time, states []sms2vipps.ChargeState, limit int) ([]*sms2vipps.Charge, error) {
+func (s *Store) ClaimCharges(ctx context.Context, owner string, now, until time.Time, state sms2vipps.ChargeState, limit int) ([]*sms2vipps.Charge, error) {
 	if owner == "" {
 		return nil, invalid("lease owner is empty")
 	}
-	if len(states) == 0 || limit <= 0 {
-		return nil, nil
+	if state == "" {
+		return nil, invalid("charge state is empty")
 	}
-	js, err := json.Marshal(states)
-	if err != nil {
-		return nil, s.translate(err, "", "claim charges")
+	if limit <= 0 {
+		return nil, nil
 	}
 	byNextCheck := func(a, b *sms2vipps.Charge) int {
 		return cmp.Or(a.NextCheck.Compare(b.NextCheck), cmp.Compare(a.ID, b.ID))
 	}
 	return s.chargeTable().claim(ctx, "claim charges", byNextCheck, s.d.q.claimCharges,
 		sql.Named("owner", owner), sql.Named("now", s.d.timeArg(now)), sql.Named("until", s.d.timeArg(until)),
-		sql.Named("states", string(js)), sql.Named("limit", int64(limit)))
+		sql.Named("state", string(state)), sql.Named("limit", int64(limit)))
 }
 
 // ReleaseCharge drops owner's lease on the charge; a no-op when owner

@@ -391,7 +391,7 @@ WHERE id = @id AND version = @version;`,
 	claimCharges: `WITH due AS (
 	SELECT TOP (@limit) ` + mssqlChargeColumns + `
 	FROM charges WITH (UPDLOCK, READPAST, ROWLOCK)
-	WHERE state IN (SELECT [value] FROM OPENJSON(@states))
+	WHERE state = @state
 		AND (next_check IS NULL OR next_check <= @now)
 		AND (lease_owner = N'' OR lease_until IS NULL OR lease_until <= @now)
 	ORDER BY next_check, id

@@ -388,14 +388,16 @@ ORDER BY period_start, id`,
 	version = version + 1, updated_at = @updated_at
 WHERE id = @id AND version = @version`,
 
-	// As claimSMS: one statement, one writer. The states are a list, so
-	// the due rows of each are merged by a sort bounded by the limit;
-	// ix_charges_check holds the lease, so leased charges cost no table
-	// read. Rows are picked by rowid, one B-tree step less than by id.
+	// As claimSMS: one statement, one writer. One state, so the inner
+	// select walks ix_charges_check in (next_check, id) order and stops
+	// at the limit: no sort, and the due rows, which come first, are all
+	// it reads until the last claim of a run. The index holds the lease,
+	// so leased charges cost no table read. Rows are picked by rowid, one
+	// B-tree step less than by id.
 	claimCharges: `UPDATE charges SET lease_owner = @owner, lease_until = @until
 WHERE rowid IN (
 	SELECT rowid FROM charges
-	WHERE state IN (SELECT value FROM json_each(@states))
+	WHERE state = @state
 		AND (next_check IS NULL OR next_check <= @now)
 		AND (lease_owner = '' OR lease_until IS NULL OR lease_until <= @now)
 	ORDER BY next_check, id
