@@ -2,10 +2,7 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,14 +89,6 @@ func (n *counters) report() ChargeReport {
 		Submitted: int(n.submitted.Load()), FailedToCreate: int(n.failedToCreate.Load()), Retrying: int(n.retrying.Load()),
 		Followed: int(n.followed.Load()), Charged: int(n.charged.Load()), Failed: int(n.failed.Load()), Cancelled: int(n.cancelled.Load()),
 	}
-}
-
-// chargeID derives the charge's id (Vipps orderId, ≤ 50 of [A-Za-z0-9-])
-// and so its idempotency root (≤ 40) from the subscription and the period:
-// a re-run computes the same id for the same period.
-func chargeID(subscriptionID string, period sms2vipps.Date) string {
-	sum := sha256.Sum256([]byte(subscriptionID + ":" + string(period)))
-	return "ch-" + hex.EncodeToString(sum[:])[:24] + "-" + strings.ReplaceAll(string(period), "-", "")
 }
 
 // materialize writes the charge rows of the due periods and moves each

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/linkmobility/sms2vipps"
+	"github.com/linkmobility/sms2vipps/app"
 	"github.com/linkmobility/sms2vipps/sandbox"
 	"github.com/stretchr/testify/require"
 )
@@ -153,6 +154,10 @@ func benchWorld(b *testing.B, partnerID int64, n int) (*world, *instance, func()
 		next := today.AddDays(i % 3)
 		anchor := sms2vipps.DateOf(next.Start().AddDate(0, -1, 0))
 		subs[i] = newSubscription(i, partnerID, sms2vipps.IntervalMonth, anchor, next, w.clock.Now())
+		// The ids the app gives subscriptions: time-ordered UUIDs, which
+		// decide the order of the charge ids and so where in the B-trees
+		// the charger writes.
+		subs[i].ID = app.NewUUID()
 	}
 	w.seedAgreements(subs)
 	w.seedSubscriptions(subs)
