@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"github.com/linkmobility/sms2vipps/sandbox"
 	"github.com/linkmobility/sms2vipps/sandbox/sandboxtest"
 	"github.com/linkmobility/sms2vipps/sqlstore"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -178,6 +180,7 @@ func startBinary(t *testing.T, opts ...option) *harness {
 		case <-time.After(10 * time.Second):
 			_ = h.cmd.Process.Kill()
 		}
+		h.assertNoLeaks()
 		if t.Failed() || os.Getenv("E2E_LOG") != "" {
 			t.Logf("handler output:\n%s", h.out.String())
 		}
@@ -188,6 +191,32 @@ func startBinary(t *testing.T, opts ...option) *harness {
 	t.Cleanup(func() { st.Close() })
 	h.store = st
 	return h
+}
+
+// fullMSISDN is a Norwegian number as it arrives (+47…, URL-encoded, or a
+// bare JSON string): the log must only ever show it masked (+47******01).
+var fullMSISDN = regexp.MustCompile(`\+47\d{8}|%2B47\d{8}|"47\d{8}"`)
+
+// assertNoLeaks checks everything the binary logged, in every end-to-end
+// test, for a full phone number and for the secrets it was given or got:
+// the settings', the partners', Vipps's credentials, the webhook secrets
+// Vipps handed out and its access tokens (which start like any JWT).
+func (h *harness) assertNoLeaks() {
+	out := h.out.String()
+	h.t.Helper()
+	assert.Empty(h.t, fullMSISDN.FindAllString(out, 5), "the log shows full phone numbers")
+	secrets := []string{testSecret, gatePassword, "smspass", "cs-1", "sk-1", "eyJ"}
+	for _, kv := range h.env {
+		if k, v, _ := strings.Cut(kv, "="); k == "SIGNING_KEY" {
+			secrets = append(secrets, v)
+		}
+	}
+	for _, r := range h.sb.Vipps.Webhooks.Registrations() {
+		secrets = append(secrets, r.Secret)
+	}
+	for _, secret := range secrets {
+		assert.NotContains(h.t, out, secret, "the log leaks a secret")
+	}
 }
 
 // run runs a subcommand of the binary with the harness's settings.
