@@ -108,7 +108,12 @@ func (a *App) activate(s *sms2vipps.Subscription, ag sms2vipps.Agreement, now ti
 	}
 	s.State, s.ActivatedAt = sms2vipps.SubActive, at.UTC()
 	s.Anchor = sms2vipps.DateOf(at)
-	s.NextPeriod = s.Anchor
+	// Only a backend we charge through gets periods for the
+	// RecurringCharger: Paycore charges its subscriptions itself, so one
+	// of ours would charge the user twice.
+	if a.Charges[s.Provider] != nil {
+		s.NextPeriod = s.Anchor
+	}
 	a.Log.Info("subscription active", "subscription", s.ID, "partner", s.PartnerID, "anchor", s.Anchor)
 }
 

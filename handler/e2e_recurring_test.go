@@ -266,5 +266,22 @@ func TestRecurringEndToEnd(t *testing.T) {
 		assert.Equal(t, "120.00", sub.Amount)
 		assert.Equal(t, "2", sub.Basis)
 		assert.Len(t, h.sb.SMS.To("+4790000410"), 1, "our SMS with the link")
+
+		// The user accepts; Paycore charges the subscription itself, so
+		// our RecurringCharger must not.
+		_, err := h.sb.Paycore.AcceptSubscription(res.AgreementID)
+		require.NoError(t, err)
+		st, inv := h.invoke("Reconciler", `{"Schedule":{"AdjustForDST":true},"IsPastDue":false}`)
+		require.Equal(t, http.StatusOK, st, inv)
+		s, err := h.store.Subscription(context.Background(), res.SubscriptionID)
+		require.NoError(t, err)
+		require.Equal(t, sms2vipps.SubActive, s.State)
+		assert.Empty(t, s.NextPeriod, "no period for our charger")
+		st, inv = h.invoke("RecurringCharger", `{"Schedule":{"AdjustForDST":true},"IsPastDue":false}`)
+		require.Equal(t, http.StatusOK, st, inv)
+		assert.Contains(t, inv, "charges created=0", "nothing charged twice")
+		charges, err := h.store.ListCharges(context.Background(), res.SubscriptionID)
+		require.NoError(t, err)
+		assert.Empty(t, charges)
 	})
 }
