@@ -190,6 +190,16 @@ func (a *App) toCapturing(p *sms2vipps.Partner, s *sms2vipps.Session, end time.T
 // settle captures the recorded amount, releases the rest and closes.
 func (a *App) settle(ctx context.Context, p *sms2vipps.Partner, prov sms2vipps.PaymentProvider, s *sms2vipps.Session) error {
 	if s.CaptureAmount > 0 && s.CapturedAmount == 0 {
+		if s.Attempts == 0 && s.LastError == "" {
+			// Say that a capture is on its way before sending it. Should
+			// this process die, or fail to record the answer, the next try
+			// sees the note and has the provider read the payment back
+			// before it captures again.
+			s.LastError = "capture: sent, answer not recorded"
+			if err := a.Store.UpdateSession(ctx, s); err != nil {
+				return fmt.Errorf("note capture of %s: %w", s.ID, err)
+			}
+		}
 		r, err := prov.Capture(ctx, p, s, s.CaptureAmount)
 		if err != nil {
 			if sms2vipps.ErrorCode(err) == sms2vipps.EINVALID {
