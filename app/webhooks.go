@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/linkmobility/sms2vipps"
 )
@@ -145,12 +146,22 @@ func (a *App) ReceiveVippsEvent(ctx context.Context, partnerID int64, body []byt
 		return created, err
 	}
 	a.Log.Info("webhook received", "partner", partnerID, "event", e.Name, "reference", e.Reference, "charge", e.ChargeID)
-	// Act now, so the user is not kept waiting for the next Reconciler run;
-	// a failure leaves the event PENDING for it.
+	// Act now, so the user is not kept waiting for the next Reconciler run,
+	// but within webhookBudget: Vipps counts no answer within 10 s as a
+	// failed delivery and sends it again. What the budget cuts short stays
+	// PENDING (or leased) for the Reconciler, and every provider call
+	// settles an unclear outcome by reading back, so stopping mid-way is
+	// safe.
+	ctx, cancel := context.WithTimeout(ctx, webhookBudget)
+	defer cancel()
 	a.processEvents(ctx, []*sms2vipps.WebhookEvent{e}, "")
 	a.DrainOutbox(ctx, 10)
 	return true, nil
 }
+
+// webhookBudget bounds the work a webhook delivery does before it is
+// answered: half of the 10 s Vipps waits (VIPPS.md §5.1).
+const webhookBudget = 5 * time.Second
 
 // ProcessWebhookEvents acts on stored events not yet done (the Reconciler's
 // share of webhook work).
