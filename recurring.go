@@ -50,6 +50,9 @@ type NonceCache interface {
 	// Seen records the nonce for the partner and reports whether it was
 	// recorded before (a replay). Atomic across instances.
 	Seen(ctx context.Context, partnerID int64, nonce string, ts time.Time) (replayed bool, err error)
+	// Sweep forgets the nonces recorded with a time before olderThan and
+	// returns how many it forgot. Safe to run on several instances at once.
+	Sweep(ctx context.Context, olderThan time.Time) (int, error)
 }
 
 // ChargeStatus is what the provider says of one charge, in our words.

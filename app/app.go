@@ -31,6 +31,9 @@ type App struct {
 	// (only backends whose subscriptions we charge: Paycore charges its
 	// own).
 	Charges map[sms2vipps.Backend]sms2vipps.ChargeProvider
+	// Nonces is the partner API's nonce cache; the Reconciler sweeps it.
+	// Nil: nothing to sweep.
+	Nonces sms2vipps.NonceCache
 
 	// Now is the clock; tests move it.
 	Now func() time.Time
@@ -53,7 +56,8 @@ type App struct {
 	RetryBase time.Duration
 	// BatchSize is how many rows the Reconciler takes per round.
 	BatchSize int
-	// Workers bounds how many sessions the Reconciler works on at once.
+	// Workers bounds how much work the Reconciler and the charger do at
+	// once (default 8).
 	Workers int
 	// ChargeBatch is how many rows one charger claim takes (default 2,000,
 	// the most Vipps's batch endpoint takes in one call).

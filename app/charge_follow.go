@@ -275,14 +275,10 @@ func (a *App) chargeFailed(ctx context.Context, p *sms2vipps.Partner, c *sms2vip
 	a.chargeOutcome(ctx, p, c, func(s *sms2vipps.Subscription) (string, string) {
 		if s.State == sms2vipps.SubActive {
 			s.State, s.PastDueSince = sms2vipps.SubPastDue, now
+			// The Reconciler looks again when the grace period ends.
+			s.NextCheck = graceEnd(p, s)
 		}
-		grace := p.Recurring.GraceDays
-		if grace <= 0 {
-			grace = defaultGraceDays
-		}
-		if s.State == sms2vipps.SubPastDue && now.Sub(s.PastDueSince) >= time.Duration(grace)*24*time.Hour {
-			s.State = sms2vipps.SubSuspended
-		}
+		a.suspendAfterGrace(p, s, now)
 		tmpl := p.Recurring.Texts.Dunning[st.FailureReason]
 		if tmpl == "" {
 			tmpl = p.Recurring.Texts.Dunning["default"]
@@ -341,4 +337,24 @@ func (a *App) chargeEvent(ctx context.Context, s *sms2vipps.Subscription, charge
 	var n counters
 	a.followOne(ctx, c, &n)
 	return nil
+}
+
+// graceEnd is when a past-due subscription is suspended unless a charge
+// succeeds first: the partner's grace days (default 7) after it fell due.
+func graceEnd(p *sms2vipps.Partner, s *sms2vipps.Subscription) time.Time {
+	grace := p.Recurring.GraceDays
+	if grace <= 0 {
+		grace = defaultGraceDays
+	}
+	return s.PastDueSince.Add(time.Duration(grace) * 24 * time.Hour)
+}
+
+// suspendAfterGrace suspends a past-due subscription whose grace period
+// has ended; the RecurringCharger then charges it no more.
+func (a *App) suspendAfterGrace(p *sms2vipps.Partner, s *sms2vipps.Subscription, now time.Time) {
+	if s.State == sms2vipps.SubPastDue && !now.Before(graceEnd(p, s)) {
+		s.State = sms2vipps.SubSuspended
+		a.Log.Info("subscription suspended after its grace period", "subscription", s.ID, "partner", s.PartnerID,
+			"pastDueSince", s.PastDueSince)
+	}
 }

@@ -20,7 +20,9 @@ type ReconcileReport struct {
 	// Subscriptions looked at (setup retries, agreements followed).
 	Subscriptions int
 	SMS           OutboxReport
-	Duration      time.Duration
+	// NoncesSwept is how many partner API nonces were forgotten.
+	NoncesSwept int
+	Duration    time.Duration
 }
 
 // Lines renders the report for the Functions host's Logs.
@@ -32,9 +34,16 @@ func (r ReconcileReport) Lines() []string {
 		lines = append(lines, fmt.Sprintf("sessions now %s=%d", state, n))
 	}
 	lines = append(lines, fmt.Sprintf("sms sent=%d retrying=%d failed=%d", r.SMS.Sent, r.SMS.Retrying, r.SMS.Failed),
+		fmt.Sprintf("nonces swept=%d", r.NoncesSwept),
 		fmt.Sprintf("duration=%s", r.Duration.Round(time.Millisecond)))
 	return lines
 }
+
+// nonceRetention is how long a partner API nonce is kept after the time
+// its request was signed at: twice the ±10-minute signature window. Past
+// the window a replay is refused for its timestamp anyway; the second
+// window is room for instances whose clocks differ.
+const nonceRetention = 20 * time.Minute
 
 // maxRounds bounds one run, so a run always ends even if rows keep coming due.
 const maxRounds = 50
@@ -78,6 +87,7 @@ func (a *App) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		rep.Subscriptions = a.followSubscriptions(ctx)
 	}
 	rep.SMS = a.DrainOutbox(ctx, 0)
+	rep.NoncesSwept = a.sweepNonces(ctx)
 	rep.Duration = time.Since(start)
 	return rep, ctx.Err()
 }
@@ -153,6 +163,19 @@ func (a *App) followSubscriptions(ctx context.Context) int {
 		if len(due) < a.BatchSize || ctx.Err() != nil {
 			return n
 		}
+	}
+	return n
+}
+
+// sweepNonces forgets the partner API nonces past nonceRetention. A
+// failure is only a warning: the next run sweeps them.
+func (a *App) sweepNonces(ctx context.Context) int {
+	if a.Nonces == nil {
+		return 0
+	}
+	n, err := a.Nonces.Sweep(ctx, a.now().Add(-nonceRetention))
+	if err != nil {
+		a.Log.Warn("sweep nonces", "swept", n, "err", err)
 	}
 	return n
 }

@@ -187,6 +187,18 @@ func TestFailedChargeDunsAndSuspends(t *testing.T) {
 	assert.Equal(t, sms2vipps.SubPastDue, s.State)
 	texts := f.texts(me)
 	assert.Contains(t, texts[len(texts)-1], "sjekk betalingskortet")
+
+	// No other charge fails meanwhile: the grace period (7 days by
+	// default) alone decides. One minute short, it is still past due.
+	f.clock.Set(s.PastDueSince.Add(7*24*time.Hour - time.Minute))
+	f.reconcile()
+	assert.Equal(t, sms2vipps.SubPastDue, f.subscription(s.ID).State)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	s = f.subscription(s.ID)
+	assert.Equal(t, sms2vipps.SubSuspended, s.State)
+	rep = f.charge()
+	assert.Zero(t, rep.PeriodsDue, "a suspended subscription is not charged: %+v", rep)
 }
 
 func TestSetupRefusedStopsTheUnusableAgreement(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,7 @@ type Config struct {
 	HTTPTimeout        time.Duration       // OUTBOUND_TIMEOUT: per outside call
 	PollInterval       time.Duration       // POLL_INTERVAL: how often an unpaid reservation is polled; 0 = every run
 	RetryBase          time.Duration       // RETRY_BASE: first wait after a failed outside call; 0 = next run
+	Workers            int                 // WORKERS: how much work the charger and the Reconciler do at once
 	AutoMigrate        bool                // AUTO_MIGRATE: run migrations at start
 	LogLevel           slog.Level          // LOG_LEVEL
 }
@@ -62,6 +64,7 @@ var settingDefaults = map[string]string{
 	"POLL_INTERVAL":           "30s",
 	"VIPPS_WEBHOOK_TOLERANCE": "10m",
 	"RETRY_BASE":              "30s",
+	"WORKERS":                 "8",
 	"PAYCORE_CALLBACKS":       "true",
 	"LOG_LEVEL":               "info",
 }
@@ -154,6 +157,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.RetryBase, err = time.ParseDuration(get("RETRY_BASE")); err != nil || c.RetryBase < 0 {
 		bad("RETRY_BASE", "must be a duration such as 30s (0s: at the next Reconciler run)")
+	}
+	if c.Workers, err = strconv.Atoi(get("WORKERS")); err != nil || c.Workers < 1 || c.Workers > 64 {
+		bad("WORKERS", "must be a whole number from 1 to 64")
 	}
 	if c.WebhookTolerance, err = time.ParseDuration(get("VIPPS_WEBHOOK_TOLERANCE")); err != nil || c.WebhookTolerance < 0 {
 		bad("VIPPS_WEBHOOK_TOLERANCE", "must be a duration such as 10m (0s: no date check)")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,6 +52,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, "8080", c.Port)
 	assert.False(t, c.HostPresent)
 	assert.True(t, c.AutoMigrate, "SQLite migrates at start")
+	assert.Equal(t, 8, c.Workers, "WORKERS defaults to 8")
 
 	env["SQL_CONNECTION_STRING"] = "sqlserver://db.example?database=x&fedauth=ActiveDirectoryManagedIdentity"
 	env["FUNCTIONS_CUSTOMHANDLER_PORT"] = "41234"
@@ -62,7 +64,28 @@ func TestLoadConfig(t *testing.T) {
 
 	env["RECONCILER_SCHEDULE"] = "every minute"
 	env["POLL_INTERVAL"] = "-1s"
+	env["WORKERS"] = "0"
 	_, err = LoadConfig(func(k string) string { return env[k] })
 	assert.ErrorContains(t, err, "RECONCILER_SCHEDULE is not an NCRONTAB schedule")
 	assert.ErrorContains(t, err, "POLL_INTERVAL must be a duration")
+	assert.ErrorContains(t, err, "WORKERS must be a whole number from 1 to 64", "listed in the one start-up error")
+}
+
+func TestLoadConfigWorkers(t *testing.T) {
+	env := map[string]string{
+		"PUBLIC_BASE_URL": "https://app.example", "PAYCORE_BASE_URL": "https://pay-core.linkmobility.com",
+		"LINK_SMS_BASE_URL": "https://n-eu.linkmobility.io/sms", "LINK_SMS_USERNAME": "u", "LINK_SMS_PASSWORD": "p",
+		"KEYWORD_AUTH": "secret", "KEYWORD_SECRET": "s", "SIGNING_KEY": strings.Repeat("k", 32),
+	}
+	for _, v := range []string{"1", "16", " 64 "} {
+		env["WORKERS"] = v
+		c, err := LoadConfig(func(k string) string { return env[k] })
+		require.NoError(t, err, "WORKERS=%q", v)
+		assert.Equal(t, strings.TrimSpace(v), strconv.Itoa(c.Workers))
+	}
+	for _, v := range []string{"0", "65", "-3", "eight", "8.5"} {
+		env["WORKERS"] = v
+		_, err := LoadConfig(func(k string) string { return env[k] })
+		assert.ErrorContains(t, err, "WORKERS must be a whole number from 1 to 64", "WORKERS=%q", v)
+	}
 }

@@ -138,7 +138,7 @@ func (m *Main) Wire(ctx context.Context) error {
 	m.App = &app.App{
 		Store: m.Store, Partners: partners, Links: links, Now: m.Now, Log: m.Log,
 		PollEvery: nextRunIfZero(c.PollInterval), RetryBase: nextRunIfZero(c.RetryBase),
-		Providers: providers, Agreements: agreements, Charges: charges,
+		Providers: providers, Agreements: agreements, Charges: charges, Nonces: nonces, Workers: c.Workers,
 		SMS: linksms.NewClient(c.SMSBaseURL, c.SMSUsername, c.SMSPassword, smsOpts...),
 	}
 	if c.CRMBaseURL != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/linkmobility/sms2vipps"
 	"github.com/linkmobility/sms2vipps/linkhmac"
@@ -39,7 +40,10 @@ func (s *Server) authenticatePartner(ctx context.Context, r *http.Request, body 
 	if s.Nonces == nil {
 		return nil, sms2vipps.Errorf(sms2vipps.EINTERNAL, "no nonce cache configured")
 	}
-	replayed, err := s.Nonces.Seen(ctx, p.ID, cred.Nonce, s.now())
+	// The nonce is kept by the signed time, not ours: the signature stays
+	// valid until 10 minutes after it, so that is how long a replay must
+	// be caught, even from a client whose clock runs ahead of ours.
+	replayed, err := s.Nonces.Seen(ctx, p.ID, cred.Nonce, time.Unix(cred.Timestamp, 0).UTC())
 	if err != nil {
 		return nil, fmt.Errorf("check nonce: %w", err)
 	}
