@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error codes. The HTTP layer maps each to one status in one table; nothing
@@ -117,4 +118,15 @@ func (v *Validation) Err() error {
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "invalid request", Fields: v.fields}
+}
+
+// RetryAfter returns how long the service behind err asked us to wait
+// before trying again (an HTTP Retry-After), or 0 when it did not say.
+// An adapter's error says it with a RetryDelay method.
+func RetryAfter(err error) time.Duration {
+	var h interface{ RetryDelay() time.Duration }
+	if errors.As(err, &h) {
+		return h.RetryDelay()
+	}
+	return 0
 }

@@ -84,23 +84,39 @@ func (a *App) submitGroup(ctx context.Context, partnerID int64, cs []*sms2vipps.
 	}
 	errs := prov.CreateCharges(ctx, p, cs)
 	now := a.now()
+	var refusedAuth error
 	a.saveCharges(ctx, cs, owner, func(c *sms2vipps.Charge) {
 		i := indexOf(cs, c)
-		switch err := errs[i]; {
-		case err == nil:
+		switch err := errs[i]; sms2vipps.ErrorCode(err) {
+		case "":
 			c.State, c.Attempts, c.LastError, c.NextCheck = sms2vipps.ChargeCreated, 0, "", firstLook(c.Due)
 			n.submitted.Add(1)
-		case sms2vipps.ErrorCode(err) == sms2vipps.EINVALID:
+		case sms2vipps.EINVALID, sms2vipps.ENOTFOUND:
+			// Refused for good (a 4xx on this charge, or no such
+			// agreement): sending it again cannot help.
 			c.State, c.LastError, c.NextCheck = sms2vipps.ChargeRejected, err.Error(), never
 			n.failedToCreate.Add(1)
 			a.Log.Error("charge refused by the provider; needs an operator", "charge", c.ID, "subscription", c.SubscriptionID,
 				"partner", partnerID, "err", err)
 		default:
 			c.Attempts++
-			c.LastError, c.NextCheck = err.Error(), now.Add(a.backoff(c.Attempts))
+			next := now.Add(a.backoff(c.Attempts))
+			if wait := sms2vipps.RetryAfter(err); now.Add(wait).After(next) {
+				next = now.Add(wait) // Vipps asked for longer (a 429's Retry-After)
+			}
+			c.LastError, c.NextCheck = err.Error(), next
 			n.retrying.Add(1)
+			if sms2vipps.ErrorCode(err) == sms2vipps.EUNAUTHORIZED {
+				refusedAuth = err
+			}
 		}
 	})
+	if refusedAuth != nil {
+		// Not the charges' fault: they wait, and are sent once the
+		// partner's credentials work again. One alert per group.
+		a.Log.Error("vipps refused the partner's credentials; its charges wait", "partner", partnerID,
+			"charges", len(cs), "err", refusedAuth)
+	}
 }
 
 func indexOf(cs []*sms2vipps.Charge, c *sms2vipps.Charge) int {

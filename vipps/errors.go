@@ -105,6 +105,9 @@ func (e *Error) Error() string {
 // Unwrap returns the transport error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
+// RetryDelay is RetryAfter, for sms2vipps.RetryAfter.
+func (e *Error) RetryDelay() time.Duration { return e.RetryAfter }
+
 // IdempotencyConflict reports whether Vipps refused the call because its
 // Idempotency-Key was used before for a different request: HTTP 409, or
 // Recurring's idempotency-conflict (VIPPS.md §4). ePayment also answers 409

@@ -162,33 +162,69 @@ func chargeRequest(p *sms2vipps.Partner, c *sms2vipps.Charge) (CreateChargeReque
 // CreateCharges creates the charges, with the batch endpoint when the
 // partner allows it, else one call each (bounded concurrency). A charge
 // Vipps already has (an earlier attempt made it) counts as created: the
-// answer is settled by reading it back, never by creating another.
+// answer is settled by reading it back, never by creating another. A
+// charge tried before (Attempts > 0) is read back first, and sent only if
+// Vipps does not have it.
 func (rp *RecurringProvider) CreateCharges(ctx context.Context, p *sms2vipps.Partner, cs []*sms2vipps.Charge) []error {
-	if p.Recurring.BatchCharges {
-		return rp.createBatch(ctx, p, cs)
-	}
 	errs := make([]error, len(cs))
-	n := rp.Concurrency
-	if n <= 0 {
-		n = 16
-	}
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
 	cred := CredentialsOf(p)
+	send := make([]bool, len(cs))
+	var tried []int
 	for i, c := range cs {
+		send[i] = c.Attempts == 0
+		if !send[i] {
+			tried = append(tried, i)
+		}
+	}
+	rp.each(len(tried), func(k int) {
+		c := cs[tried[k]]
+		_, err := rp.Client.Recurring.GetCharge(ctx, cred, c.AgreementID, c.ID)
+		switch {
+		case err == nil: // Vipps has it: created
+		case sms2vipps.ErrorCode(err) == sms2vipps.ENOTFOUND:
+			send[tried[k]] = true
+		default:
+			errs[tried[k]] = err // still unclear: not sent, tried again later
+		}
+	})
+	var idx []int
+	for i := range cs {
+		if send[i] {
+			idx = append(idx, i)
+		}
+	}
+	if p.Recurring.BatchCharges {
+		rp.createBatch(ctx, p, cs, idx, errs)
+		return errs
+	}
+	rp.each(len(idx), func(k int) {
+		c := cs[idx[k]]
+		req, err := chargeRequest(p, c)
+		if err == nil {
+			_, err = rp.Client.Recurring.CreateCharge(ctx, cred, c.ID, c.AgreementID, req)
+		}
+		errs[idx[k]] = rp.settle(ctx, cred, c, err)
+	})
+	return errs
+}
+
+// each runs fn(0) … fn(n-1), at most Concurrency (default 16) at a time.
+func (rp *RecurringProvider) each(n int, fn func(k int)) {
+	limit := rp.Concurrency
+	if limit <= 0 {
+		limit = 16
+	}
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for k := range n {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			req, err := chargeRequest(p, c)
-			if err == nil {
-				_, err = rp.Client.Recurring.CreateCharge(ctx, cred, c.ID, c.AgreementID, req)
-			}
-			errs[i] = rp.settle(ctx, cred, c, err)
+			fn(k)
 		}()
 	}
 	wg.Wait()
-	return errs
 }
 
 // settle turns an unclear or conflicting answer into a read: a charge that
@@ -210,22 +246,24 @@ func (rp *RecurringProvider) settle(ctx context.Context, cred Credentials, c *sm
 // batchLimit is Vipps's maximum number of charges in one batch call.
 const batchLimit = 2000
 
-func (rp *RecurringProvider) createBatch(ctx context.Context, p *sms2vipps.Partner, cs []*sms2vipps.Charge) []error {
-	errs := make([]error, len(cs))
+// createBatch sends cs[i] for each i in idx through the batch endpoint,
+// at most batchLimit to a call, and records each answer in errs[i].
+func (rp *RecurringProvider) createBatch(ctx context.Context, p *sms2vipps.Partner, cs []*sms2vipps.Charge, idx []int, errs []error) {
 	cred := CredentialsOf(p)
-	for start := 0; start < len(cs); start += batchLimit {
-		chunk := cs[start:min(start+batchLimit, len(cs))]
+	for start := 0; start < len(idx); start += batchLimit {
+		chunk := idx[start:min(start+batchLimit, len(idx))]
 		items := make([]BatchCharge, 0, len(chunk))
 		index := map[string]int{}
 		ids := make([]string, 0, len(chunk))
-		for i, c := range chunk {
+		for _, i := range chunk {
+			c := cs[i]
 			req, err := chargeRequest(p, c)
 			if err != nil {
-				errs[start+i] = err
+				errs[i] = err
 				continue
 			}
 			items = append(items, BatchCharge{AgreementID: c.AgreementID, CreateChargeRequest: req})
-			index[c.ID] = start + i
+			index[c.ID] = i
 			ids = append(ids, c.ID)
 		}
 		if len(items) == 0 {
@@ -237,8 +275,7 @@ func (rp *RecurringProvider) createBatch(ctx context.Context, p *sms2vipps.Partn
 		res, err := rp.Client.Recurring.CreateChargesBatch(ctx, cred, "b-"+hex.EncodeToString(sum[:])[:32], items)
 		if err != nil {
 			for _, id := range ids {
-				c := cs[index[id]]
-				errs[index[id]] = rp.settle(ctx, cred, c, err)
+				errs[index[id]] = rp.settle(ctx, cred, cs[index[id]], err)
 			}
 			continue
 		}
@@ -257,7 +294,6 @@ func (rp *RecurringProvider) createBatch(ctx context.Context, p *sms2vipps.Partn
 		}
 		rp.log().Debug("vipps batch charges", "partner", p.ID, "valid", len(res.ValidCharges), "invalid", len(res.InvalidCharges))
 	}
-	return errs
 }
 
 // ChargeStatus reads the charge back and maps Vipps's status.
