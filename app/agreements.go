@@ -80,14 +80,6 @@ func (a *App) follow(ctx context.Context, p *sms2vipps.Partner, s *sms2vipps.Sub
 			a.activate(s, ag, now)
 		}
 		s.NextCheck = now.Add(sweepEvery)
-		if s.State == sms2vipps.SubPastDue {
-			// Suspended when the grace period ends, not only when another
-			// charge fails (a monthly one would come weeks later).
-			a.suspendAfterGrace(p, s, now)
-			if end := graceEnd(p, s); s.State == sms2vipps.SubPastDue && end.Before(s.NextCheck) {
-				s.NextCheck = end
-			}
-		}
 	case sms2vipps.AgreementStopped:
 		reason := "user-app"
 		if ag.StoppedBy == "MERCHANT" {

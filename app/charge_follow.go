@@ -291,8 +291,6 @@ func (a *App) chargeFailed(ctx context.Context, p *sms2vipps.Partner, c *sms2vip
 	a.chargeOutcome(ctx, p, c, func(s *sms2vipps.Subscription) (string, string) {
 		if s.State == sms2vipps.SubActive {
 			s.State, s.PastDueSince = sms2vipps.SubPastDue, now
-			// The Reconciler looks again when the grace period ends.
-			s.NextCheck = graceEnd(p, s)
 		}
 		a.suspendAfterGrace(p, s, now)
 		tmpl := p.Recurring.Texts.Dunning[st.FailureReason]
@@ -366,7 +364,12 @@ func graceEnd(p *sms2vipps.Partner, s *sms2vipps.Subscription) time.Time {
 }
 
 // suspendAfterGrace suspends a past-due subscription whose grace period
-// has ended; the RecurringCharger then charges it no more.
+// has ended; the RecurringCharger then charges it no more. It is called
+// when a charge fails, not by a timer. That is a decision: a past-due
+// subscription is still charged for its next period, which is the user's
+// chance to pay again (Vipps does not retry a FAILED charge), and a charge
+// that succeeds makes it ACTIVE again. Suspending it when the grace days
+// run out, with no charge failing, would end it without that chance.
 func (a *App) suspendAfterGrace(p *sms2vipps.Partner, s *sms2vipps.Subscription, now time.Time) {
 	if s.State == sms2vipps.SubPastDue && !now.Before(graceEnd(p, s)) {
 		s.State = sms2vipps.SubSuspended

@@ -188,15 +188,30 @@ func TestFailedChargeDunsAndSuspends(t *testing.T) {
 	texts := f.texts(me)
 	assert.Contains(t, texts[len(texts)-1], "sjekk betalingskortet")
 
-	// No other charge fails meanwhile: the grace period (7 days by
-	// default) alone decides. One minute short, it is still past due.
-	f.clock.Set(s.PastDueSince.Add(7*24*time.Hour - time.Minute))
+	// Past the grace period (7 days by default) on the clock alone, it
+	// stays past due: its next period is its chance to pay (see
+	// suspendAfterGrace).
+	f.clock.Set(s.PastDueSince.Add(8 * 24 * time.Hour))
 	f.reconcile()
 	assert.Equal(t, sms2vipps.SubPastDue, f.subscription(s.ID).State)
-	f.clock.Advance(time.Minute)
-	f.reconcile()
+
+	// The next period is charged, fails as well, and now, past the
+	// grace period, the subscription is suspended.
+	f.clock.Set(s.NextPeriod.Start().Add(-24 * time.Hour))
+	rep = f.charge()
+	require.Equal(t, 1, rep.Created, "a past-due subscription is charged: %+v", rep)
+	charges = f.sb.Vipps.Charges(res.AgreementID)
+	require.Len(t, charges, 2)
+	require.NoError(t, f.sb.Vipps.FailCharge(charges[1].ID, sandbox.FailureReason("user_action_required"), 0))
+	for range 4 {
+		f.clock.Advance(24 * time.Hour)
+		f.sb.Vipps.ProcessDue()
+	}
+	rep = f.charge()
+	assert.Equal(t, 1, rep.Failed, "%+v", rep)
 	s = f.subscription(s.ID)
 	assert.Equal(t, sms2vipps.SubSuspended, s.State)
+	f.clock.Set(s.NextPeriod.Start().Add(-24 * time.Hour))
 	rep = f.charge()
 	assert.Zero(t, rep.PeriodsDue, "a suspended subscription is not charged: %+v", rep)
 }
