@@ -3,10 +3,14 @@ package funcs
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	// netresearch/go-cron: the maintained, API-compatible fork of the
+	// original Go cron package (unreleased since 2020), pinned to an exact
+	// version in go.mod. It ANDs day-of-month and day-of-week, as NCrontab does.
+	cron "github.com/netresearch/go-cron"
 )
 
 // Schedule yields the occurrences of a timer schedule. Next returns the first
@@ -17,7 +21,7 @@ type Schedule interface {
 
 // ncrontab accepts the host's NCRONTAB: six fields {second} {minute} {hour}
 // {day} {month} {day-of-week}, or five without the seconds (§1.7).
-var ncrontab = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+var ncrontab = cron.MustNewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
 
 // ParseSchedule parses an NCRONTAB expression (already expanded, see
 // ExpandSetting). Occurrences are computed in UTC, as in Azure, where Linux
@@ -44,29 +48,64 @@ func ParseSchedule(expr string) (Schedule, error) {
 	if !ok {
 		return nil, fmt.Errorf("parse schedule %q: unexpected schedule type %T", expr, s)
 	}
-	spec.Location = time.UTC
-	return andSchedule{spec}, nil
-}
-
-// andSchedule gives day-of-month and day-of-week NCrontab's meaning: a day
-// must match both. robfig/cron follows Vixie cron, where a day matches either
-// when both fields are restricted, so "0 0 0 13 * 5" would fire on every 13th
-// and every Friday locally but only on Friday the 13th in Azure.
-type andSchedule struct {
-	spec *cron.SpecSchedule
-}
-
-// Next filters robfig's candidates, a superset of NCrontab's occurrences. The
-// bound matches robfig's own five-year search horizon.
-func (s andSchedule) Next(t time.Time) time.Time {
-	limit := t.AddDate(5, 0, 0)
-	for n := s.spec.Next(t); !n.IsZero() && n.Before(limit); n = s.spec.Next(t) {
-		u := n.In(time.UTC)
-		if s.spec.Dom&(1<<uint(u.Day())) != 0 && s.spec.Dow&(1<<uint(u.Weekday())) != 0 {
-			return n
-		}
-		// Skip the rest of a day that only matched one of the fields.
-		t = time.Date(u.Year(), u.Month(), u.Day(), 23, 59, 59, 0, time.UTC).In(n.Location())
+	if err := checkRanges(e); err != nil {
+		return nil, fmt.Errorf("parse schedule %q: %w", expr, err)
 	}
-	return time.Time{}
+	spec.Location = time.UTC
+	// A day must match both day-of-month and day-of-week, as in NCrontab:
+	// "0 0 0 13 * 5" fires only on Friday the 13th. That is the parser's
+	// default (DowOrDom, Vixie cron's OR, is not set).
+	return spec, nil
+}
+
+// checkRanges refuses what the parser reads differently from NCrontab: a
+// range whose start exceeds its end ("22-2" wraps around midnight here, while
+// NCrontab swaps it into 2-22) and Sunday as 7 (NCrontab's weekdays are 0-6).
+// Both were parse errors before, so they stay errors.
+func checkRanges(e string) error {
+	fields := strings.Fields(e)
+	if len(fields) == 5 {
+		fields = append([]string{"0"}, fields...)
+	}
+	for i, f := range fields {
+		for _, part := range strings.Split(f, ",") {
+			r, _, _ := strings.Cut(part, "/")
+			lo, hi, isRange := strings.Cut(r, "-")
+			if !isRange {
+				hi = lo
+			}
+			a, aok := fieldValue(i, lo)
+			b, bok := fieldValue(i, hi)
+			if i == 5 && (aok && a == 7 || bok && b == 7) {
+				return fmt.Errorf("day of week 7 is out of range 0-6: %q", part)
+			}
+			if aok && bok && a > b {
+				return fmt.Errorf("beginning of range beyond end of range: %q", part)
+			}
+		}
+	}
+	return nil
+}
+
+var (
+	monthNames = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+	dowNames   = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+)
+
+// fieldValue reads a number, or a month or weekday name as the parser does.
+func fieldValue(field int, s string) (int, bool) {
+	names, base := []string(nil), 0
+	switch field {
+	case 4:
+		names, base = monthNames, 1
+	case 5:
+		names = dowNames
+	}
+	for i, n := range names {
+		if strings.EqualFold(s, n) {
+			return i + base, true
+		}
+	}
+	v, err := strconv.Atoi(s)
+	return v, err == nil
 }

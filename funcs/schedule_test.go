@@ -44,9 +44,12 @@ func TestParseSchedule(t *testing.T) {
 		{"FiveFieldsHaveNoSeconds", "*/5 * * * *", []string{"2026-03-13T10:20:00Z", "2026-03-13T10:25:00Z", "2026-03-13T10:30:00Z"}},
 		{"EveryTenSeconds", "*/10 * * * * *", []string{"2026-03-13T10:15:40Z", "2026-03-13T10:15:50Z", "2026-03-13T10:16:00Z"}},
 		{"WeekdaysAtNineThirty", "0 30 9 * * 1-5", []string{"2026-03-16T09:30:00Z", "2026-03-17T09:30:00Z", "2026-03-18T09:30:00Z"}},
-		// NCrontab requires both day fields to match; Vixie cron (robfig's
-		// default) would fire on every 13th and every Friday.
+		// NCrontab requires both day fields to match; Vixie cron would fire on
+		// every 13th and every Friday.
 		{"DayAndWeekdayBothMatch", "0 0 0 13 * 5", []string{"2026-11-13T00:00:00Z", "2027-08-13T00:00:00Z", "2028-10-13T00:00:00Z"}},
+		{"FirstMondayOfMonth", "0 0 0 1-7 * mon", []string{"2026-04-06T00:00:00Z", "2026-05-04T00:00:00Z", "2026-06-01T00:00:00Z"}},
+		{"FridayFromThe25th", "0 0 0 25-31 * 5", []string{"2026-03-27T00:00:00Z", "2026-05-29T00:00:00Z", "2026-06-26T00:00:00Z"}},
+		{"NamedMonthsAndDays", "0 0 12 * JAN-MAR SAT,SUN", []string{"2026-03-14T12:00:00Z", "2026-03-15T12:00:00Z", "2026-03-21T12:00:00Z"}},
 		{"Whitespace", "  0 0 * * * *\t", []string{"2026-03-13T11:00:00Z", "2026-03-13T12:00:00Z", "2026-03-13T13:00:00Z"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +89,16 @@ func TestParseScheduleErrors(t *testing.T) {
 		{"TimeZone", "TZ=Europe/Oslo 0 0 * * * *"},
 		{"TimeSpan", "00:05:00"},
 		{"UnexpandedSetting", "%RECONCILER_SCHEDULE%"},
+		// NCrontab reads "22-2" as 2-22 and has no weekday 7; refuse both
+		// rather than wrap around or take 7 as Sunday.
+		{"ReversedRange", "0 0 22-2 * * *"},
+		{"ReversedNamedRange", "0 0 0 * * FRI-MON"},
+		{"ReversedFiveFields", "0 0 * 11-2 *"},
+		{"SundayAsSeven", "0 0 0 * * 7"},
+		{"SundayAsSevenInRange", "0 0 0 * * 5-7"},
+		{"DomLast", "0 0 0 L * *"},
+		{"DowNth", "0 0 0 * * 5#3"},
+		{"Hash", "H * * * * *"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := funcs.ParseSchedule(tt.expr)

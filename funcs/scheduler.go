@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	cron "github.com/netresearch/go-cron"
 )
 
 // Errors returned by Scheduler.InvokeNow.
@@ -136,7 +136,9 @@ func NewScheduler(fns []Function, cfg SchedulerConfig) (*Scheduler, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.cron = cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{s.logger}))
 	for _, name := range s.names {
-		s.cron.Schedule(s.timers[name].schedule, cron.FuncJob(func() { s.tick(name) }))
+		if _, err := s.cron.ScheduleJob(s.timers[name].schedule, cron.FuncJob(func() { s.tick(name) })); err != nil {
+			return nil, fmt.Errorf("new scheduler: %s: %w", name, err)
+		}
 	}
 	return s, nil
 }
@@ -416,7 +418,7 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-// cronLogger routes robfig/cron's own messages to slog.
+// cronLogger routes the cron library's own messages to slog.
 type cronLogger struct{ l *slog.Logger }
 
 func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
