@@ -119,6 +119,17 @@ func TestRecurringEndToEnd(t *testing.T) {
 			{"UCS-2 SMS too long", "SmsText", func(m map[string]any) { m["SmsText"] = strings.Repeat("ж", 20) }},
 			{"amount as text", "Amount", func(m map[string]any) { m["Amount"] = "lots" }},
 			{"basis as text", "Basis", func(m map[string]any) { m["Basis"] = "monthly" }},
+			{"other currency", "Currency", func(m map[string]any) { m["Currency"] = "EUR" }},
+			{"other provider", "PaymentProvider", func(m map[string]any) { m["PaymentProvider"] = "MobilePay" }},
+			{"campaign as text", "CampaignAmount", func(m map[string]any) { m["CampaignAmount"] = "gratis" }},
+			{"negative campaign", "CampaignAmount", func(m map[string]any) { m["CampaignAmount"] = -1 }},
+			{"campaign three decimals", "CampaignAmount", func(m map[string]any) { m["CampaignAmount"] = json.Number("1.005") }},
+			{"campaign below Vipps's minimum", "CampaignAmount", func(m map[string]any) { m["CampaignAmount"] = 0.5 }},
+			{"campaign above the cap", "CampaignAmount", func(m map[string]any) { m["CampaignAmount"] = 1000.01 }},
+			{"description too long", "Description", func(m map[string]any) { m["Description"] = strings.Repeat("x", 101) }},
+			{"bad originator", "SmsNotificationOriginator", func(m map[string]any) { m["SmsNotificationOriginator"] = "1Avisa" }},
+			{"order number too long", "OrderNumber", func(m map[string]any) { m["OrderNumber"] = strings.Repeat("o", 101) }},
+			{"send SMS as text", "SendSms", func(m map[string]any) { m["SendSms"] = "yes" }},
 		} {
 			var m map[string]any
 			require.NoError(t, json.Unmarshal([]byte(subscribeBody("+4790000404", "bad-"+tt.name)), &m))
@@ -137,11 +148,58 @@ func TestRecurringEndToEnd(t *testing.T) {
 		}
 		assert.Len(t, h.sb.Vipps.Agreements(), agreements, "nothing drafted")
 		assert.Empty(t, h.sb.SMS.To("+4790000404"), "nothing texted")
-		assert.Empty(t, h.sb.CRM.Members(0))
+		subs, err := h.store.SubscriptionsByMSISDN(context.Background(), 0, "+4790000404")
+		require.NoError(t, err)
+		assert.Empty(t, subs, "nothing recorded")
+		for _, m := range h.sb.CRM.Members(771) { // the request's group
+			assert.NotEqual(t, "+4790000404", m.Msisdn, "not added to the CRM group")
+		}
 	})
 
 	t.Run("DownstreamFailures", func(t *testing.T) {
 		const me = "+4790000405"
+		// agreementsOf returns the agreements drafted for msisdn at Vipps.
+		agreementsOf := func(msisdn string) []sandbox.Agreement {
+			var out []sandbox.Agreement
+			for _, ag := range h.sb.Vipps.Agreements() {
+				if "+"+ag.PhoneNumber == msisdn {
+					out = append(out, ag)
+				}
+			}
+			return out
+		}
+		// completedByReconciler checks that the subscription the order made
+		// for msisdn, left unfinished by a failed step, was set up by the
+		// Reconciler: one agreement drafted, one SMS with its link.
+		completedByReconciler := func(t *testing.T, msisdn, order string) {
+			t.Helper()
+			subs, err := h.store.SubscriptionsByMSISDN(context.Background(), 2001, sms2vipps.MSISDN(msisdn))
+			require.NoError(t, err)
+			require.Len(t, subs, 1)
+			s := subs[0]
+			assert.Equal(t, sms2vipps.SubPending, s.State, "waiting for the user, not failed: %s", s.LastError)
+			assert.True(t, s.CRMAdded)
+			require.NotEmpty(t, s.AgreementID, "drafted by the Reconciler: %s", s.LastError)
+			ags := agreementsOf(msisdn)
+			require.Len(t, ags, 1, "drafted once")
+			assert.Equal(t, s.AgreementID, ags[0].ID)
+			assert.Equal(t, "PENDING", string(ags[0].Status))
+			assert.Equal(t, int64(12000), ags[0].Pricing.Amount)
+			msgs := h.sb.SMS.To(msisdn)
+			require.Len(t, msgs, 1, "the link texted once")
+			assert.True(t, strings.HasPrefix(msgs[0].Text, "Godkjenn i Vipps: "+publicURL+"/api/l/"), msgs[0].Text)
+
+			// Another run and the partner asking again change nothing.
+			h.reconcile()
+			_, resp, _ := api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody(msisdn, order), signed{})
+			var res app.SubscribeResult
+			require.NoError(t, json.Unmarshal([]byte(resp), &res), resp)
+			assert.True(t, res.SMSSent, resp)
+			assert.Equal(t, s.ID, res.SubscriptionID)
+			assert.Equal(t, s.AgreementID, res.AgreementID)
+			assert.Len(t, agreementsOf(msisdn), 1, "still one agreement")
+			assert.Len(t, h.sb.SMS.To(msisdn), 1, "still one SMS")
+		}
 		h.sb.Faults.Add(sandbox.Rule{Service: "crm", Method: http.MethodPost, Times: 3, Action: sandbox.Status(503)})
 		status, resp, _ := api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody(me, "crm-down"), signed{})
 		assert.Equal(t, http.StatusBadGateway, status, resp)
@@ -154,11 +212,33 @@ func TestRecurringEndToEnd(t *testing.T) {
 		assert.True(t, res.SMSSent, "completed by the Reconciler: %s", resp)
 		assert.NotEmpty(t, res.AgreementID)
 
-		h.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPost, Path: "/recurring/v3/agreements", Times: 10,
+		// Vipps rate limits the draft: come back later, and the Reconciler does.
+		const limited = "+4790000406"
+		id := h.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPost, Path: "/recurring/v3/agreements", Times: 10,
 			Action: sandbox.RateLimit(time.Hour)})
-		status, resp, _ = api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody("+4790000406", "vipps-429"), signed{})
+		status, resp, _ = api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody(limited, "vipps-429"), signed{})
 		assert.Equal(t, http.StatusServiceUnavailable, status, resp)
+		assert.Contains(t, resp, "Vipps agreement failed")
+		assert.Positive(t, h.sb.Faults.Hits(id), "the draft reached Vipps")
 		h.sb.Faults.Clear()
+		assert.Empty(t, agreementsOf(limited), "nothing drafted yet")
+		assert.Empty(t, h.sb.SMS.To(limited), "no link yet")
+		h.reconcile()
+		completedByReconciler(t, limited, "vipps-429")
+
+		// Vipps fails (5xx) every attempt at the draft: 502, then the Reconciler.
+		const failing = "+4790000411"
+		id = h.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPost, Path: "/recurring/v3/agreements",
+			Action: sandbox.Status(http.StatusInternalServerError)})
+		status, resp, _ = api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody(failing, "vipps-500"), signed{})
+		assert.Equal(t, http.StatusBadGateway, status, resp)
+		assert.Contains(t, resp, "Vipps agreement failed")
+		assert.Positive(t, h.sb.Faults.Hits(id), "the draft reached Vipps")
+		h.sb.Faults.Clear()
+		assert.Empty(t, agreementsOf(failing), "nothing drafted yet")
+		assert.Empty(t, h.sb.SMS.To(failing), "no link yet")
+		h.reconcile()
+		completedByReconciler(t, failing, "vipps-500")
 
 		h.sb.Faults.Add(sandbox.Rule{Service: "sms", Method: http.MethodPost, Times: 1, Action: sandbox.Status(500)})
 		status, resp, _ = api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody("+4790000407", "sms-down"), signed{})
