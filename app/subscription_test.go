@@ -268,3 +268,32 @@ func TestChargerReachesDueRowsPastNotYetDueOnes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, cs, 1)
 }
+
+// TestPriceChangeAppliesFromTheNextUncreatedPeriod: a period's price is
+// fixed when its charge row is written; a change of the subscription's
+// price reaches only the periods written after it.
+func TestPriceChangeAppliesFromTheNextUncreatedPeriod(t *testing.T) {
+	f := newFixture(t)
+	res := f.subscribe(2001, "+4790000206", "order-price")
+	_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	f.charge() // the first period, at the campaign price
+	s := f.subscription(res.SubscriptionID)
+	f.clock.Set(s.NextPeriod.Start().Add(-24 * time.Hour))
+	f.charge() // the second period's row is written now, at 120 kr
+
+	s = f.subscription(s.ID)
+	s.Amount = 15000
+	require.NoError(t, f.store.UpdateSubscription(context.Background(), s))
+	f.charge()
+	f.clock.Set(s.NextPeriod.Start().Add(-24 * time.Hour))
+	f.charge()
+
+	var amounts []int64
+	for _, c := range f.sb.Vipps.Charges(res.AgreementID) {
+		amounts = append(amounts, c.Amount)
+	}
+	assert.Equal(t, []int64{1000, 12000, 15000}, amounts, "campaign, the old price already written, the new price")
+}
