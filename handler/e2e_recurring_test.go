@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +101,20 @@ func TestRecurringEndToEnd(t *testing.T) {
 		status, resp, _ := api.call(http.MethodPost, "/api/SMS2VippsFunction", body, signed{header: "hmac nonsense"})
 		assert.Equal(t, http.StatusUnauthorized, status, resp)
 		assert.Len(t, h.sb.SMS.To("+4790000403"), 1, "only the first, valid request did anything")
+	})
+
+	t.Run("SignCommand", func(t *testing.T) {
+		// `handler sign` finds the partner's secret where the app does:
+		// in Table Storage here (the partners file is made unreadable).
+		body := subscribeBody("+4790000412", "sign-cmd")
+		file := filepath.Join(t.TempDir(), "body.json")
+		require.NoError(t, os.WriteFile(file, []byte(body), 0o600))
+		out := h.runWith([]string{"PARTNERS_FILE=" + filepath.Join(t.TempDir(), "missing.json")},
+			"sign", "--partner", "2001", "--url", publicURL+"/api/SMS2VippsFunction", "--body", file)
+		header, ok := strings.CutPrefix(strings.TrimSpace(out), "Authorization: ")
+		require.True(t, ok, out)
+		status, resp, _ := api.call(http.MethodPost, "/api/SMS2VippsFunction", body, signed{header: header})
+		assert.Equal(t, http.StatusOK, status, resp)
 	})
 
 	t.Run("ErrInvalid", func(t *testing.T) {

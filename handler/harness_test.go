@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -222,8 +223,14 @@ func (h *harness) assertNoLeaks() {
 // run runs a subcommand of the binary with the harness's settings.
 func (h *harness) run(args ...string) string {
 	h.t.Helper()
+	return h.runWith(nil, args...)
+}
+
+// runWith is run with more settings, which win over the harness's.
+func (h *harness) runWith(env []string, args ...string) string {
+	h.t.Helper()
 	cmd := exec.Command(binPath, args...)
-	cmd.Env = h.env
+	cmd.Env = append(slices.Clone(h.env), env...)
 	out, err := cmd.CombinedOutput()
 	require.NoError(h.t, err, "handler %v:\n%s", args, out)
 	return string(out)

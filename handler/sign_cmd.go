@@ -11,8 +11,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/linkmobility/sms2vipps"
 	"github.com/linkmobility/sms2vipps/linkhmac"
 	"github.com/linkmobility/sms2vipps/partnerfile"
+	"github.com/linkmobility/sms2vipps/tablestore"
 )
 
 // signCmd prints an Authorization header for a partner API request, so
@@ -21,7 +23,9 @@ import (
 //	handler sign --partner 1001 --method POST --url https://app/api/SMS2VippsFunction --body req.json
 //
 // The secret comes from --secret, from $PARTNER_SECRET, or from the
-// partner's api.secret in PARTNERS_FILE.
+// partner's api.secret where the app reads partners: Table Storage when
+// PARTNERS_TABLES_CONNECTION or PARTNERS_TABLES_ACCOUNT_URL is set, else
+// PARTNERS_FILE.
 func signCmd(args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
 	partner := fs.Int64("partner", 0, "partner id")
@@ -50,19 +54,9 @@ func signCmd(args []string, getenv func(string) string, out io.Writer) error {
 		return err
 	}
 	if *secret == "" {
-		path := getenv("PARTNERS_FILE")
-		if path == "" {
-			path = settingDefaults["PARTNERS_FILE"]
+		if *secret, err = partnerSecret(context.Background(), *partner, getenv); err != nil {
+			return err
 		}
-		reg, err := partnerfile.Load(path, getenv)
-		if err != nil {
-			return fmt.Errorf("no --secret, and the partners file cannot be read: %w", err)
-		}
-		p, err := reg.Partner(context.Background(), *partner)
-		if err != nil || p.API.Secret == "" {
-			return fmt.Errorf("partner %d has no api.secret in %s; pass --secret", *partner, path)
-		}
-		*secret = p.API.Secret
 	}
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
@@ -73,4 +67,34 @@ func signCmd(args []string, getenv func(string) string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Authorization: %s\n", c.Header(*scheme, *quoted))
 	return nil
+}
+
+// partnerSecret reads the partner's API secret from the registry the app
+// would use.
+func partnerSecret(ctx context.Context, id int64, getenv func(string) string) (string, error) {
+	var reg sms2vipps.PartnerRegistry
+	where := "Table Storage"
+	if conn, account := getenv("PARTNERS_TABLES_CONNECTION"), getenv("PARTNERS_TABLES_ACCOUNT_URL"); conn != "" || account != "" {
+		st, err := tablestore.Open(ctx, tablestore.Config{ConnectionString: conn, AccountURL: account,
+			TablePrefix: getenv("PARTNERS_TABLES_PREFIX"), Getenv: getenv})
+		if err != nil {
+			return "", fmt.Errorf("no --secret, and the partners in Table Storage cannot be read: %w", err)
+		}
+		reg = st.Partners
+	} else {
+		where = getenv("PARTNERS_FILE")
+		if where == "" {
+			where = settingDefaults["PARTNERS_FILE"]
+		}
+		file, err := partnerfile.Load(where, getenv)
+		if err != nil {
+			return "", fmt.Errorf("no --secret, and the partners file cannot be read: %w", err)
+		}
+		reg = file
+	}
+	p, err := reg.Partner(ctx, id)
+	if err != nil || p.API.Secret == "" {
+		return "", fmt.Errorf("partner %d has no api.secret in %s; pass --secret", id, where)
+	}
+	return p.API.Secret, nil
 }
