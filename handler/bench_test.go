@@ -11,8 +11,10 @@ import (
 )
 
 // BenchmarkColdStart measures exec → the first answer to the host's
-// readiness probe (GET /), on embedded SQLite with migrations, which is
-// what the Functions host waits for after starting the handler.
+// readiness probe (GET /), which is what the Functions host waits for after
+// starting the handler (ms-to-ready), and exec → the first 200 on /, when
+// the app is wired on embedded SQLite with migrations and serves requests
+// (ms-to-wired).
 func BenchmarkColdStart(b *testing.B) {
 	dir := b.TempDir()
 	partners := filepath.Join(dir, "partners.json")
@@ -35,18 +37,25 @@ func BenchmarkColdStart(b *testing.B) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
+		var answered time.Duration
 		for {
 			resp, err := client.Get("http://127.0.0.1:" + port + "/")
 			if err == nil {
 				resp.Body.Close()
-				break
+				if answered == 0 {
+					answered = time.Since(start)
+				}
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
 			}
 			if time.Since(start) > 10*time.Second {
 				b.Fatal("not ready in 10 s")
 			}
 			time.Sleep(time.Millisecond) // the host probes every 25 ms; we probe finer to measure
 		}
-		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "ms-to-ready")
+		b.ReportMetric(float64(answered.Microseconds())/1000, "ms-to-ready")
+		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "ms-to-wired")
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 	}

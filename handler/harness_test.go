@@ -262,10 +262,15 @@ func (h *harness) waitReady() {
 	h.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
+		// Any answer makes the host send work, which then waits for the
+		// wiring; a test wants the store migrated first, so it waits for
+		// the 200 that follows the 503 "starting".
 		resp, err := http.Get(h.url + "/")
 		if err == nil {
 			resp.Body.Close()
-			return
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
 		}
 		select {
 		case err := <-h.exited:

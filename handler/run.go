@@ -49,12 +49,16 @@ type Main struct {
 	served    chan error
 }
 
-// Open wires everything and starts listening. Timers run in-process only
+// Open starts listening, then wires everything. Timers run in-process only
 // when no Functions host started us.
+//
+// Listening comes first because the host takes any HTTP answer on / as
+// "ready" and gives a worker 30 s to give one (AZURE-FUNCTIONS.md §1.2),
+// while wiring can take longer: an Entra ID token, a serverless Azure SQL
+// database resuming from pause, migrations, Table Storage. Until the
+// wiring is done, / answers 503 "starting" and every other request waits
+// for it (or for its own context to end).
 func (m *Main) Open(ctx context.Context) error {
-	if err := m.Wire(ctx); err != nil {
-		return err
-	}
 	c := m.Config
 	var err error
 	m.listener = m.Listener
@@ -69,10 +73,18 @@ func (m *Main) Open(ctx context.Context) error {
 			return fmt.Errorf("listen on %s: %w", addr, err)
 		}
 	}
-	m.server = &http.Server{Handler: m.handler, ReadHeaderTimeout: 10 * time.Second}
+	gate := &startGate{ready: make(chan struct{})}
+	m.server = &http.Server{Handler: gate, ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.listener) }()
 
+	if err := m.Wire(ctx); err != nil {
+		_ = m.server.Close()
+		<-m.served
+		m.server = nil
+		return err
+	}
+	gate.open(m.handler)
 	if !c.HostPresent {
 		if err := m.startScheduler(m.handler); err != nil {
 			return err
@@ -81,6 +93,35 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Log.Info("ready", "addr", m.listener.Addr().String(), "hostPresent", c.HostPresent,
 		"sqlite", m.Config.SQLConnectionString == "", "partnersFile", filepath.Base(c.PartnersFile))
 	return nil
+}
+
+// startGate holds requests until the app is wired (see Open).
+type startGate struct {
+	ready   chan struct{}
+	handler http.Handler // set before ready is closed
+}
+
+func (g *startGate) open(h http.Handler) {
+	g.handler = h
+	close(g.ready)
+}
+
+func (g *startGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-g.ready:
+		g.handler.ServeHTTP(w, r)
+		return
+	default:
+	}
+	if r.URL.Path == "/" {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	select {
+	case <-g.ready:
+		g.handler.ServeHTTP(w, r)
+	case <-r.Context().Done():
+	}
 }
 
 // Wire builds the app and its routes without listening (the subcommands
