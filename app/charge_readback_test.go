@@ -18,11 +18,7 @@ import (
 // again.
 func TestUnclearChargeIsReadBackNotSentAgain(t *testing.T) {
 	f := newFixture(t)
-	res := f.subscribe(2001, "+4790000302", "order-unclear") // single calls
-	_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
-	require.NoError(t, err)
-	f.clock.Advance(time.Minute)
-	f.reconcile()
+	res := f.active(2001, "+4790000302", "order-unclear") // single calls
 
 	f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPost, Path: "/charges", Times: 1,
 		Action: sandbox.LostResponse()})
@@ -66,11 +62,7 @@ func TestChargeCreateAnswers(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			res := f.subscribe(2001, "+4790000303", "order-answers")
-			_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
-			require.NoError(t, err)
-			f.clock.Advance(time.Minute)
-			f.reconcile()
+			res := f.active(2001, "+4790000303", "order-answers")
 			f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Path: "/charges", Action: tt.action})
 			f.charge()
 			cs, err := f.store.ListCharges(t.Context(), res.SubscriptionID)

@@ -25,6 +25,19 @@ func (f *fixture) subscribe(partner int64, msisdn, order string) app.SubscribeRe
 	return res
 }
 
+// active subscribes msisdn, has the user accept the agreement and lets
+// the Reconciler see it: the subscription is ACTIVE, its first period due.
+func (f *fixture) active(partner int64, msisdn, order string) app.SubscribeResult {
+	f.t.Helper()
+	res := f.subscribe(partner, msisdn, order)
+	_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
+	require.NoError(f.t, err)
+	f.clock.Advance(time.Minute)
+	f.reconcile()
+	require.Equal(f.t, sms2vipps.SubActive, f.subscription(res.SubscriptionID).State)
+	return res
+}
+
 func (f *fixture) subscription(id string) *sms2vipps.Subscription {
 	f.t.Helper()
 	s, err := f.store.Subscription(context.Background(), id)
@@ -168,11 +181,7 @@ func TestDialogueKeyword(t *testing.T) {
 func TestFailedChargeDunsAndSuspends(t *testing.T) {
 	f := newFixture(t)
 	const me = "+4790000205"
-	res := f.subscribe(2002, me, "order-fail") // charges in batches
-	_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
-	require.NoError(t, err)
-	f.clock.Advance(time.Minute)
-	f.reconcile()
+	res := f.active(2002, me, "order-fail") // charges in batches
 	f.charge()
 	charges := f.sb.Vipps.Charges(res.AgreementID)
 	require.Len(t, charges, 1)
@@ -274,11 +283,7 @@ func TestChargerReachesDueRowsPastNotYetDueOnes(t *testing.T) {
 // price reaches only the periods written after it.
 func TestPriceChangeAppliesFromTheNextUncreatedPeriod(t *testing.T) {
 	f := newFixture(t)
-	res := f.subscribe(2001, "+4790000206", "order-price")
-	_, err := f.sb.Vipps.AcceptAgreement(res.AgreementID)
-	require.NoError(t, err)
-	f.clock.Advance(time.Minute)
-	f.reconcile()
+	res := f.active(2001, "+4790000206", "order-price")
 	f.charge() // the first period, at the campaign price
 	s := f.subscription(res.SubscriptionID)
 	f.clock.Set(s.NextPeriod.Start().Add(-24 * time.Hour))

@@ -228,33 +228,29 @@ func TestRecurringEndToEnd(t *testing.T) {
 		assert.True(t, res.SMSSent, "completed by the Reconciler: %s", resp)
 		assert.NotEmpty(t, res.AgreementID)
 
-		// Vipps rate limits the draft: come back later, and the Reconciler does.
-		const limited = "+4790000406"
-		id := h.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPost, Path: "/recurring/v3/agreements", Times: 10,
-			Action: sandbox.RateLimit(time.Hour)})
-		status, resp, _ = api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody(limited, "vipps-429"), signed{})
-		assert.Equal(t, http.StatusServiceUnavailable, status, resp)
-		assert.Contains(t, resp, "Vipps agreement failed")
-		assert.Positive(t, h.sb.Faults.Hits(id), "the draft reached Vipps")
-		h.sb.Faults.Clear()
-		assert.Empty(t, agreementsOf(limited), "nothing drafted yet")
-		assert.Empty(t, h.sb.SMS.To(limited), "no link yet")
-		h.reconcile()
-		completedByReconciler(t, limited, "vipps-429")
-
-		// Vipps fails (5xx) every attempt at the draft: 502, then the Reconciler.
-		const failing = "+4790000411"
-		id = h.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPost, Path: "/recurring/v3/agreements",
-			Action: sandbox.Status(http.StatusInternalServerError)})
-		status, resp, _ = api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody(failing, "vipps-500"), signed{})
-		assert.Equal(t, http.StatusBadGateway, status, resp)
-		assert.Contains(t, resp, "Vipps agreement failed")
-		assert.Positive(t, h.sb.Faults.Hits(id), "the draft reached Vipps")
-		h.sb.Faults.Clear()
-		assert.Empty(t, agreementsOf(failing), "nothing drafted yet")
-		assert.Empty(t, h.sb.SMS.To(failing), "no link yet")
-		h.reconcile()
-		completedByReconciler(t, failing, "vipps-500")
+		// Vipps rate limits the draft (503: come back later), or fails
+		// every attempt at it (502); either way the Reconciler completes it.
+		for _, tt := range []struct {
+			msisdn, order string
+			times         int
+			action        sandbox.Action
+			status        int
+		}{
+			{"+4790000406", "vipps-429", 10, sandbox.RateLimit(time.Hour), http.StatusServiceUnavailable},
+			{"+4790000411", "vipps-500", 0, sandbox.Status(http.StatusInternalServerError), http.StatusBadGateway},
+		} {
+			id := h.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPost, Path: "/recurring/v3/agreements",
+				Times: tt.times, Action: tt.action})
+			status, resp, _ = api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody(tt.msisdn, tt.order), signed{})
+			assert.Equal(t, tt.status, status, resp)
+			assert.Contains(t, resp, "Vipps agreement failed")
+			assert.Positive(t, h.sb.Faults.Hits(id), "the draft reached Vipps")
+			h.sb.Faults.Clear()
+			assert.Empty(t, agreementsOf(tt.msisdn), "nothing drafted yet")
+			assert.Empty(t, h.sb.SMS.To(tt.msisdn), "no link yet")
+			h.reconcile()
+			completedByReconciler(t, tt.msisdn, tt.order)
+		}
 
 		h.sb.Faults.Add(sandbox.Rule{Service: "sms", Method: http.MethodPost, Times: 1, Action: sandbox.Status(500)})
 		status, resp, _ = api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody("+4790000407", "sms-down"), signed{})
