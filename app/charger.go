@@ -253,6 +253,12 @@ func (a *App) duePeriod(ctx context.Context, s *sms2vipps.Subscription, today sm
 		a.Log.Error("charger: partner of subscription", "subscription", s.ID, "err", err)
 		return nil, "", false
 	}
+	if a.Charges[s.Provider] == nil {
+		// Its backend charges it (Paycore): activate gives such a
+		// subscription no periods; one that has some is not ours to charge.
+		a.Log.Warn("charger: subscription is charged by its backend, not by us", "subscription", s.ID, "backend", s.Provider)
+		return nil, "", false
+	}
 	lead := p.Recurring.LeadDays
 	if lead <= 0 {
 		lead = defaultLeadDays

@@ -12,6 +12,7 @@ import (
 
 	"github.com/linkmobility/sms2vipps"
 	"github.com/linkmobility/sms2vipps/paycore"
+	"github.com/linkmobility/sms2vipps/sandbox"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -67,6 +68,15 @@ func TestCaptureNotRepeatedAfterACrash(t *testing.T) {
 	require.Zero(t, f.session(res.SessionID).CapturedAmount, "but the process died before recording it")
 
 	f.clock.Advance(time.Hour) // past any lease the dead process held
+	// Paycore cannot be read for a while: the capture stays unclear and
+	// is not sent blind.
+	unreadable := f.sb.Faults.Add(sandbox.Rule{Service: "paycore", Method: http.MethodGet, Path: "/api/transactions/",
+		Action: sandbox.Status(http.StatusServiceUnavailable)})
+	f.reconcile()
+	require.Equal(t, int32(1), net.puts.Load(), "no capture while the read-back fails")
+	require.Zero(t, f.session(res.SessionID).CapturedAmount)
+	f.sb.Faults.Remove(unreadable)
+	f.clock.Advance(time.Hour)
 	f.reconcile()
 	s := f.session(res.SessionID)
 	assert.Equal(t, sms2vipps.OutcomeCaptured, s.Outcome)

@@ -302,3 +302,21 @@ func TestPriceChangeAppliesFromTheNextUncreatedPeriod(t *testing.T) {
 	}
 	assert.Equal(t, []int64{1000, 12000, 15000}, amounts, "campaign, the old price already written, the new price")
 }
+
+// TestChargerLeavesBackendChargedSubscriptions: Paycore charges its
+// subscriptions itself; even one that has a period (written before
+// activate stopped giving them one) gets no charge row from us.
+func TestChargerLeavesBackendChargedSubscriptions(t *testing.T) {
+	f := newFixture(t)
+	today := sms2vipps.DateOf(f.clock.Now())
+	require.NoError(t, f.store.CreateSubscription(context.Background(), &sms2vipps.Subscription{
+		ID: "sub-paycore", PartnerID: 1001, MSISDN: "+4790000207", Provider: sms2vipps.BackendPaycore, Currency: "NOK",
+		Amount: 12000, Interval: sms2vipps.IntervalMonth, State: sms2vipps.SubActive, AgreementID: "550000001",
+		Anchor: today, NextPeriod: today, ActivatedAt: f.clock.Now(), CreatedAt: f.clock.Now(),
+	}))
+	rep := f.charge()
+	assert.Zero(t, rep.Created, "%+v", rep)
+	cs, err := f.store.ListCharges(context.Background(), "sub-paycore")
+	require.NoError(t, err)
+	assert.Empty(t, cs)
+}

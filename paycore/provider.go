@@ -246,9 +246,15 @@ func (pr *Provider) Capture(ctx context.Context, p *sms2vipps.Partner, s *sms2vi
 	}
 	acct := AccountOf(p)
 	if s.Attempts > 0 || s.LastError != "" {
-		// An earlier capture may have worked and lost its answer.
-		if r, err := pr.transaction(ctx, acct, s.ProviderRef); err == nil && r.State == sms2vipps.ReservationCaptured {
+		// An earlier capture may have worked and lost its answer. Paycore
+		// takes no idempotency key, so capture again only once a read has
+		// shown it did not: a read that fails leaves it unclear, for later.
+		r, err := pr.transaction(ctx, acct, s.ProviderRef)
+		switch {
+		case err == nil && r.State == sms2vipps.ReservationCaptured:
 			return r, nil
+		case err != nil && sms2vipps.ErrorCode(err) != sms2vipps.ENOTFOUND:
+			return sms2vipps.Reservation{}, err
 		}
 	}
 	var part *sms2vipps.Amount
