@@ -36,6 +36,13 @@ type AgreementProvider interface {
 	Agreement(ctx context.Context, p *Partner, s *Subscription) (Agreement, error)
 	// StopAgreement stops s's agreement; stopping a stopped one is fine.
 	StopAgreement(ctx context.Context, p *Partner, s *Subscription) error
+	// UpdatePrice changes the price of s's agreement to amount, for the
+	// charges made after it; s.Amount is still the old price. Keyed by s's
+	// id, version and the amount, so a retry of the same change is the
+	// same request. Errors: EINVALID (refused for good, or the provider
+	// cannot change prices), EUPSTREAM or EUNAVAILABLE (unclear: the price
+	// may or may not have changed; call again).
+	UpdatePrice(ctx context.Context, p *Partner, s *Subscription, amount Amount) error
 }
 
 // CRM is LINK's Common CRM: the partner's groups of end users.

@@ -58,18 +58,8 @@ const (
 // bad field (with the partner API's field names).
 func (a *App) ValidateSubscribe(p *sms2vipps.Partner, r *SubscribeRequest) error {
 	var v sms2vipps.Validation
-	maxAmount := p.Recurring.MaxAmount
-	if maxAmount == 0 {
-		maxAmount = defaultMaxAmount
-	}
-	switch {
-	case r.Amount <= 0:
-		v.Add("Amount", "must be positive")
-	case r.Amount < minVippsAmount:
-		v.Add("Amount", "must be at least 1.00 (Vipps's minimum)")
-	case r.Amount > maxAmount:
-		v.Add("Amount", fmt.Sprintf("must not exceed the partner's cap of %s", maxAmount.Decimal()))
-	}
+	maxAmount := maxAmountOf(p)
+	checkPrice(&v, p, r.Amount)
 	if r.CampaignAmount != 0 {
 		v.Check(r.CampaignAmount >= minVippsAmount, "CampaignAmount", "must be at least 1.00 when given")
 		v.Check(r.CampaignAmount <= maxAmount, "CampaignAmount", fmt.Sprintf("must not exceed the partner's cap of %s", maxAmount.Decimal()))
@@ -113,6 +103,28 @@ func (a *App) ValidateSubscribe(p *sms2vipps.Partner, r *SubscribeRequest) error
 		v.Add("PartnerId", fmt.Sprintf("recurring agreements are not available on the partner's backend %q", p.Backend))
 	}
 	return v.Err()
+}
+
+// maxAmountOf is the partner's cap on a period's price.
+func maxAmountOf(p *sms2vipps.Partner) sms2vipps.Amount {
+	if p.Recurring.MaxAmount == 0 {
+		return defaultMaxAmount
+	}
+	return p.Recurring.MaxAmount
+}
+
+// checkPrice checks a period's price (the partner API's Amount) against
+// Vipps's minimum and the partner's cap, for a new subscription and for a
+// price change alike.
+func checkPrice(v *sms2vipps.Validation, p *sms2vipps.Partner, amount sms2vipps.Amount) {
+	switch maxAmount := maxAmountOf(p); {
+	case amount <= 0:
+		v.Add("Amount", "must be positive")
+	case amount < minVippsAmount:
+		v.Add("Amount", "must be at least 1.00 (Vipps's minimum)")
+	case amount > maxAmount:
+		v.Add("Amount", fmt.Sprintf("must not exceed the partner's cap of %s", maxAmount.Decimal()))
+	}
 }
 
 // linkText puts the link into the SMS text.

@@ -346,6 +346,71 @@ func TestRecurringEndToEnd(t *testing.T) {
 		assert.Equal(t, "user-app", s.StopReason)
 	})
 
+	t.Run("ChangePrice", func(t *testing.T) {
+		const me = "+4790000413"
+		_, body, _ := api.call(http.MethodPost, "/api/SMS2VippsFunction", subscribeBody(me, "price-1"), signed{})
+		var res app.SubscribeResult
+		require.NoError(t, json.Unmarshal([]byte(body), &res))
+		_, err := h.sb.Vipps.AcceptAgreement(res.AgreementID)
+		require.NoError(t, err)
+		require.NoError(t, h.sb.Vipps.Webhooks.Flush(context.Background()))
+		path := "/api/subscriptions/" + res.SubscriptionID
+		price := func() (sms2vipps.Amount, int64) {
+			s, err := h.store.Subscription(context.Background(), res.SubscriptionID)
+			require.NoError(t, err)
+			ag, _ := h.sb.Vipps.Agreement(res.AgreementID)
+			return s.Amount, ag.Pricing.Amount
+		}
+
+		status, body, _ := api.call(http.MethodPatch, path, `{"Amount":149.0}`, signed{})
+		require.Equal(t, http.StatusOK, status, body)
+		var view struct {
+			SubscriptionID string `json:"subscriptionId"`
+			State          string `json:"state"`
+			Amount         string `json:"amount"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &view))
+		assert.Equal(t, res.SubscriptionID, view.SubscriptionID)
+		assert.Equal(t, "ACTIVE", view.State)
+		assert.Equal(t, "149.00", view.Amount)
+		ours, vipps := price()
+		assert.Equal(t, sms2vipps.Amount(14900), ours)
+		assert.Equal(t, int64(14900), vipps, "changed at Vipps")
+		status, again, _ := api.call(http.MethodGet, path, "", signed{})
+		require.Equal(t, http.StatusOK, status)
+		assert.JSONEq(t, body, again, "PATCH answers as GET does")
+
+		for _, tt := range []struct{ name, body string }{
+			{"three decimals", `{"Amount":12.505}`},
+			{"above the cap", `{"amount":"1000,01"}`},
+			{"not a number", `{"AMOUNT":"much"}`},
+			{"missing", `{}`},
+		} {
+			status, body, _ := api.call(http.MethodPatch, path, tt.body, signed{})
+			require.Equal(t, http.StatusBadRequest, status, "%s: %s", tt.name, body)
+			var e struct {
+				Error struct {
+					Fields []sms2vipps.FieldError `json:"fields"`
+				} `json:"error"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(body), &e))
+			require.Len(t, e.Error.Fields, 1, tt.name)
+			assert.Equal(t, "Amount", e.Error.Fields[0].Field, tt.name)
+		}
+		status, body, _ = api.call(http.MethodPatch, path, `{"Amount":99}`, signed{partner: 1001})
+		assert.Equal(t, http.StatusNotFound, status, "another partner's subscription: %s", body)
+		status, body, _ = api.call(http.MethodPatch, path, `{"Amount":99}`, signed{none: true})
+		assert.Equal(t, http.StatusUnauthorized, status, "unsigned: %s", body)
+		ours, vipps = price()
+		assert.Equal(t, sms2vipps.Amount(14900), ours, "refused requests change nothing")
+		assert.Equal(t, int64(14900), vipps)
+
+		// Leave nothing due for the charger runs of later subtests.
+		_, err = h.sb.Vipps.StopAgreement(res.AgreementID)
+		require.NoError(t, err)
+		require.NoError(t, h.sb.Vipps.Webhooks.Flush(context.Background()))
+	})
+
 	t.Run("PaycorePartner", func(t *testing.T) {
 		b := strings.Replace(subscribeBody("+4790000410", "paycore-1"), `"PartnerId":2001`, `"PartnerId":1001`, 1)
 		b = strings.Replace(b, `"GroupId":771`, `"GroupId":880`, 1) // 771 is partner 2001's group

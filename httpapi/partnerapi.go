@@ -42,9 +42,9 @@ type subscribeBody struct {
 // sms2VippsFunction is the partner API: it sets up a subscription (CRM
 // group, Vipps agreement, SMS with the link) and answers with the link.
 func (s *Server) sms2VippsFunction(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxPartnerBody+1))
-	if err != nil || len(body) > maxPartnerBody {
-		writeError(w, r, s.Log, sms2vipps.Errorf(sms2vipps.EINVALID, "body missing or larger than %d bytes", maxPartnerBody))
+	body, err := readPartnerBody(r)
+	if err != nil {
+		writeError(w, r, s.Log, err)
 		return
 	}
 	p, err := s.authenticatePartner(r.Context(), r, body)
@@ -67,19 +67,38 @@ func (s *Server) sms2VippsFunction(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// readPartnerBody reads a partner request's body, which the signature
+// covers byte for byte.
+func readPartnerBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPartnerBody+1))
+	if err != nil || len(body) > maxPartnerBody {
+		return nil, sms2vipps.Errorf(sms2vipps.EINVALID, "body missing or larger than %d bytes", maxPartnerBody)
+	}
+	return body, nil
+}
+
+// decodePartnerBody decodes a partner request's JSON into v (a body
+// struct of flex fields, which record a bad value instead of failing); a
+// body that is not JSON is an EINVALID naming "body".
+func decodePartnerBody(body []byte, v any) error {
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(v); err != nil {
+		var fe *fieldErr
+		if errors.As(err, &fe) {
+			return &sms2vipps.Error{Code: sms2vipps.EINVALID, Message: "invalid request",
+				Fields: []sms2vipps.FieldError{{Field: fe.field, Reason: fe.reason}}}
+		}
+		return &sms2vipps.Error{Code: sms2vipps.EINVALID, Message: "invalid request",
+			Fields: []sms2vipps.FieldError{{Field: "body", Reason: "malformed JSON: " + jsonReason(err)}}}
+	}
+	return nil
+}
+
 // parseSubscribe reads and checks every field at once; the partner's own
 // rules (caps, SMS length) are checked by the app, in the same answer.
 func (s *Server) parseSubscribe(p *sms2vipps.Partner, body []byte) (app.SubscribeRequest, error) {
 	var b subscribeBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&b); err != nil {
-		var fe *fieldErr
-		if errors.As(err, &fe) {
-			return app.SubscribeRequest{}, &sms2vipps.Error{Code: sms2vipps.EINVALID, Message: "invalid request",
-				Fields: []sms2vipps.FieldError{{Field: fe.field, Reason: fe.reason}}}
-		}
-		return app.SubscribeRequest{}, &sms2vipps.Error{Code: sms2vipps.EINVALID, Message: "invalid request",
-			Fields: []sms2vipps.FieldError{{Field: "body", Reason: "malformed JSON: " + jsonReason(err)}}}
+	if err := decodePartnerBody(body, &b); err != nil {
+		return app.SubscribeRequest{}, err
 	}
 	var v sms2vipps.Validation
 	for _, f := range []struct {

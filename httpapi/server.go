@@ -47,6 +47,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/VippsWebhook/{partner}", s.vippsWebhook)
 	mux.HandleFunc("POST /api/SMS2VippsFunction", s.sms2VippsFunction)
 	mux.HandleFunc("GET /api/subscriptions/{id}", s.subscription)
+	mux.HandleFunc("PATCH /api/subscriptions/{id}", s.changePrice)
 	mux.HandleFunc("GET /api/l/{token}", s.agreementLink)
 	for name, h := range s.Timers {
 		mux.Handle("POST /"+name, h)

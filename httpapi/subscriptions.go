@@ -7,7 +7,7 @@ import (
 	"github.com/linkmobility/sms2vipps"
 )
 
-// subscriptionView is what GET /api/subscriptions/{id} answers.
+// subscriptionView is what GET and PATCH /api/subscriptions/{id} answer.
 type subscriptionView struct {
 	SubscriptionID  string       `json:"subscriptionId"`
 	PartnerID       int64        `json:"partnerId"`
@@ -48,6 +48,57 @@ func (s *Server) subscription(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, viewOf(sub, charges))
+}
+
+// priceBody is the body of PATCH /api/subscriptions/{id}. Names match
+// case-insensitively and Amount is read as SMS2VippsFunction reads it.
+type priceBody struct {
+	Amount flexDecimal `json:"Amount"`
+}
+
+// changePrice changes the price of one of the partner's subscriptions from
+// its next period not yet written, at Vipps first (the body is signed),
+// and answers as GET does.
+func (s *Server) changePrice(w http.ResponseWriter, r *http.Request) {
+	body, err := readPartnerBody(r)
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	p, err := s.authenticatePartner(r.Context(), r, body)
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	var b priceBody
+	if err := decodePartnerBody(body, &b); err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	var v sms2vipps.Validation
+	switch {
+	case b.Amount.bad != "":
+		v.Add("Amount", b.Amount.bad)
+	case !b.Amount.set:
+		v.Add("Amount", "is required")
+	}
+	if err := v.Err(); err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	// The partner's rules (minimum, cap) are the app's, as for a new
+	// subscription.
+	sub, charges, err := s.App.ChangePrice(r.Context(), p.ID, r.PathValue("id"), b.Amount.v)
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewOf(sub, charges))
+}
+
+// viewOf renders a subscription and its charges for the partner.
+func viewOf(sub *sms2vipps.Subscription, charges []*sms2vipps.Charge) subscriptionView {
 	v := subscriptionView{
 		SubscriptionID: sub.ID, PartnerID: sub.PartnerID, OrderNumber: sub.OrderNumber, Msisdn: string(sub.MSISDN),
 		State: string(sub.State), AgreementID: sub.AgreementID, AgreementStatus: sub.AgreementStatus,
@@ -70,7 +121,7 @@ func (s *Server) subscription(w http.ResponseWriter, r *http.Request) {
 		v.Charges = append(v.Charges, chargeView{Period: string(c.PeriodStart), Amount: c.Amount.Decimal(), Due: string(c.Due),
 			State: string(c.State), FailureReason: c.FailureReason})
 	}
-	writeJSON(w, http.StatusOK, v)
+	return v
 }
 
 // agreementLink redirects the short link in a subscriber's SMS to where

@@ -271,3 +271,11 @@ func (ap *AgreementProvider) StopAgreement(ctx context.Context, p *sms2vipps.Par
 	}
 	return err
 }
+
+// UpdatePrice refuses: Paycore's recurring API documents subscribe, read
+// and cancel, and no call that changes a subscription's price (LINK.md
+// §2.4), so a Paycore subscription keeps the price it was subscribed at.
+// Always EINVALID; nothing is sent.
+func (ap *AgreementProvider) UpdatePrice(ctx context.Context, p *sms2vipps.Partner, s *sms2vipps.Subscription, amount sms2vipps.Amount) error {
+	return sms2vipps.Errorf(sms2vipps.EINVALID, "Paycore subscriptions cannot change price here: Paycore's recurring API has no price change")
+}

@@ -525,3 +525,14 @@ func TestKronerString(t *testing.T) {
 	assert.Equal(t, sms2vipps.Amount(1000), k.Amount())
 	assert.Error(t, json.Unmarshal([]byte(`"ti kroner"`), &k))
 }
+
+func TestUpdatePriceRefused(t *testing.T) {
+	f := newFake(t, nil)
+	ap, _ := newAgreements(t, f)
+	s := testSubscription()
+	s.AgreementID, s.State = "635", sms2vipps.SubActive
+	err := ap.UpdatePrice(context.Background(), recurringPartner(), s, 14900)
+	assertCode(t, sms2vipps.EINVALID, err)
+	assert.Contains(t, sms2vipps.ErrorMessage(err), "Paycore")
+	assert.Empty(t, f.calls(), "nothing sent")
+}

@@ -80,6 +80,48 @@ func TestRecurringChargeRules(t *testing.T) {
 	}
 }
 
+// TestRecurringPriceChange: a LEGACY agreement's price changed by PATCH
+// sets the 5× ceiling of the charges created after it; charges created
+// before keep their amounts.
+func TestRecurringPriceChange(t *testing.T) {
+	f := newVippsFixture(t)
+	vc := f.vipps(t, msnFull)
+	id := vc.active(t, 1000) // from 2025-03-01, monthly
+	// 5 × 1000, the ceiling of March.
+	first := vc.createCharge(t, id, chargeBody(5000, day(1), "price-before"))
+
+	path := "/recurring/v3/agreements/" + id + "/charges"
+	status, _, resp := vc.call(t, "POST", path, chargeBody(1000, day(2), "price-over"), "")
+	require.Equal(t, http.StatusBadRequest, status, resp)
+	assert.Equal(t, "charge-amount-too-high", errorCode(t, resp))
+
+	status, _, resp = vc.call(t, "PATCH", "/recurring/v3/agreements/"+id, map[string]any{"pricing": map[string]any{"amount": 2000}}, "")
+	require.Equal(t, http.StatusNoContent, status, resp)
+	a, _ := f.sb.Vipps.Agreement(id)
+	assert.Equal(t, int64(2000), a.Pricing.Amount)
+	vc.createCharge(t, id, chargeBody(5000, day(2), "price-after")) // 10 000 of 5 × 2000
+	status, _, resp = vc.call(t, "POST", path, chargeBody(100, day(3), "price-over-again"), "")
+	require.Equal(t, http.StatusBadRequest, status, resp)
+	assert.Equal(t, "charge-amount-too-high", errorCode(t, resp), "the new ceiling holds too")
+	assert.Equal(t, int64(5000), vc.charge(t, id, first).Amount, "an earlier charge keeps its amount")
+
+	// A lower price lowers the ceiling of the next interval.
+	status, _, resp = vc.call(t, "PATCH", "/recurring/v3/agreements/"+id, map[string]any{"pricing": map[string]any{"amount": 500}}, "")
+	require.Equal(t, http.StatusNoContent, status, resp)
+	status, _, resp = vc.call(t, "POST", path, chargeBody(2600, "2025-04-01", "price-lower"), "")
+	require.Equal(t, http.StatusBadRequest, status, resp)
+	assert.Equal(t, "charge-amount-too-high", errorCode(t, resp))
+	vc.createCharge(t, id, chargeBody(2500, "2025-04-01", "price-lower-ok"))
+
+	// pricing.amount is LEGACY's; a VARIABLE agreement refuses it.
+	b := agreementBody(0)
+	b["pricing"] = map[string]any{"type": "VARIABLE", "suggestedMaxAmount": 5000, "currency": "NOK"}
+	variable := vc.draft(t, b)
+	status, _, resp = vc.call(t, "PATCH", "/recurring/v3/agreements/"+variable, map[string]any{"pricing": map[string]any{"amount": 2000}}, "")
+	require.Equal(t, http.StatusBadRequest, status, resp)
+	assert.Equal(t, "illegal-agreement-update", errorCode(t, resp))
+}
+
 func TestRecurringProcessDue(t *testing.T) {
 	f := newVippsFixture(t)
 	vc := f.vipps(t, msnFull)

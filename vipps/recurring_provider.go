@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -138,6 +139,22 @@ func (rp *RecurringProvider) StopAgreement(ctx context.Context, p *sms2vipps.Par
 		(ag.Status == sms2vipps.AgreementStopped || ag.Status == sms2vipps.AgreementExpired) {
 		return nil
 	}
+	return err
+}
+
+// UpdatePrice sets the agreement's LEGACY price (PATCH pricing.amount);
+// Vipps checks the charges created after it against the new price. The
+// key is derived from the subscription, its version and the amount: a
+// retry of one change is the same request, while a later change back to
+// an earlier price is a new one (Vipps answers a key it has seen with the
+// first answer, without acting again: VIPPS.md §4).
+func (rp *RecurringProvider) UpdatePrice(ctx context.Context, p *sms2vipps.Partner, s *sms2vipps.Subscription, amount sms2vipps.Amount) error {
+	if s.AgreementID == "" {
+		return sms2vipps.Errorf(sms2vipps.EINVALID, "subscription has no agreement")
+	}
+	key := idemKey("price", fmt.Sprintf("%s-%d-%d", s.ID, s.Version, amount))
+	_, err := rp.Client.Recurring.UpdateAgreement(ctx, CredentialsOf(p), key, s.AgreementID,
+		PatchAgreementRequest{Pricing: &PricingUpdate{Amount: amount}})
 	return err
 }
 

@@ -316,3 +316,29 @@ func TestForceAcceptAgreement(t *testing.T) {
 	assert.JSONEq(t, `{"phoneNumber":"4791234567"}`, string(r.Body))
 	assertCode(t, sms2vipps.EINVALID, c.Recurring.ForceAcceptAgreement(context.Background(), cred, "acc-1", "agr_1", "91234567"))
 }
+
+func TestUpdatePrice(t *testing.T) {
+	f := newFake(t, func(tb testing.TB, n int, w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+	c, _ := newClient(t, f)
+	rp := &vipps.RecurringProvider{Client: c}
+	s := &sms2vipps.Subscription{ID: "0196a3c2-7f1e-7c4d-9a55-2f0e8d6b1c3a", AgreementID: "agr_5kSeqz", Amount: 12000, Version: 4}
+	require.NoError(t, rp.UpdatePrice(context.Background(), testPartner(), s, 14900))
+	require.NoError(t, rp.UpdatePrice(context.Background(), testPartner(), s, 14900))
+	s.Version++
+	require.NoError(t, rp.UpdatePrice(context.Background(), testPartner(), s, 14900))
+
+	reqs := f.requests()
+	require.Len(t, reqs, 3)
+	r := reqs[0]
+	assert.Equal(t, "PATCH /recurring/v3/agreements/agr_5kSeqz", r.Method+" "+r.Path)
+	assert.JSONEq(t, `{"pricing":{"amount":14900}}`, string(r.Body))
+	key := r.Header.Get("Idempotency-Key")
+	assert.True(t, vipps.ValidIdempotencyKey(key), key)
+	assert.Equal(t, key, reqs[1].Header.Get("Idempotency-Key"), "the same change is the same request")
+	assert.NotEqual(t, key, reqs[2].Header.Get("Idempotency-Key"), "a later change to the same price is a new one")
+
+	assertCode(t, sms2vipps.EINVALID, rp.UpdatePrice(context.Background(), testPartner(), &sms2vipps.Subscription{ID: "s"}, 14900))
+	assert.Len(t, f.requests(), 3, "no agreement: nothing sent")
+}

@@ -597,7 +597,8 @@ func testRecurring(t *testing.T, f *fixture) {
 // the production path of Recurring: draft (LEGACY with a PERIOD_CAMPAIGN
 // for the first period), the user accepts, read back, the charges of the
 // next period created (one call each, or in a batch) and created again
-// (a re-run sends the same keys and bodies), read back, stop.
+// (a re-run sends the same keys and bodies), read back, a price change,
+// stop.
 func testRecurringProvider(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	rp := &vipps.RecurringProvider{Client: f.client}
@@ -645,6 +646,10 @@ func testRecurringProvider(t *testing.T, f *fixture) {
 				assert.Equal(t, sms2vipps.ChargeCreated, st.State)
 				assert.Equal(t, string(vipps.ChargeDue), st.Provider)
 			}
+			require.NoError(t, rp.UpdatePrice(ctx, p, s, 14900))
+			a, err := f.client.Recurring.GetAgreement(ctx, vipps.CredentialsOf(p), s.AgreementID)
+			require.NoError(t, err)
+			assert.Equal(t, sms2vipps.Amount(14900), a.Pricing.Amount)
 			require.NoError(t, rp.StopAgreement(ctx, p, s))
 			ag, err = rp.Agreement(ctx, p, s)
 			require.NoError(t, err)
