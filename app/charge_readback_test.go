@@ -59,10 +59,16 @@ func TestChargeCreateAnswers(t *testing.T) {
 		{"ServiceDown", sandbox.Status(http.StatusServiceUnavailable), sms2vipps.ChargeNew, time.Minute},
 		{"NoSuchAgreement", sandbox.Status(http.StatusNotFound), sms2vipps.ChargeRejected, 0},
 		{"CredentialsRefused", sandbox.Status(http.StatusForbidden), sms2vipps.ChargeNew, time.Minute},
+		// A 404 on the batch call is about the call, not the charge.
+		{"BatchEndpointMissing", sandbox.Status(http.StatusNotFound), sms2vipps.ChargeNew, time.Minute},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			res := f.active(2001, "+4790000303", "order-answers")
+			partner := int64(2001) // single calls
+			if strings.HasPrefix(tt.name, "Batch") {
+				partner = 2002
+			}
+			res := f.active(partner, "+4790000303", "order-answers")
 			f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Path: "/charges", Action: tt.action})
 			f.charge()
 			cs, err := f.store.ListCharges(t.Context(), res.SubscriptionID)

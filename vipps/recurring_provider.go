@@ -290,6 +290,12 @@ func (rp *RecurringProvider) createBatch(ctx context.Context, p *sms2vipps.Partn
 		// batch sent again is the same request.
 		sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
 		res, err := rp.Client.Recurring.CreateChargesBatch(ctx, cred, "b-"+hex.EncodeToString(sum[:])[:32], items)
+		if sms2vipps.ErrorCode(err) == sms2vipps.ENOTFOUND {
+			// A 404 for the whole call says nothing of any one charge's
+			// agreement (the endpoint missing for this merchant, a gateway
+			// mid-deploy): unclear, so the rows are tried again.
+			err = sms2vipps.WrapError(sms2vipps.EUPSTREAM, "vipps batch charge endpoint answered 404", err)
+		}
 		if err != nil {
 			for _, id := range ids {
 				errs[index[id]] = rp.settle(ctx, cred, cs[index[id]], err)
