@@ -24,6 +24,9 @@ type Agreement struct {
 	ActivatedAt time.Time
 	// StoppedBy is "USER" when the user stopped it in the app, when known.
 	StoppedBy string
+	// Price is the fixed (LEGACY) price the user agreed to, when the
+	// provider tells; 0 otherwise.
+	Price Amount
 }
 
 // AgreementProvider sets up and ends recurring agreements. Calls are keyed

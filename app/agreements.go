@@ -79,6 +79,13 @@ func (a *App) follow(ctx context.Context, p *sms2vipps.Partner, s *sms2vipps.Sub
 		if s.State == sms2vipps.SubPending {
 			a.activate(s, ag, now)
 		}
+		if ag.Price > 0 && ag.Price != s.Amount {
+			// The agreement is what the user agreed to: a price change
+			// whose answer was lost moved it without us (ChangePrice).
+			a.Log.Warn("agreement price differs from ours; taking the agreement's", "subscription", s.ID,
+				"partner", p.ID, "ours", s.Amount, "agreement", ag.Price)
+			s.Amount = ag.Price
+		}
 		s.NextCheck = now.Add(sweepEvery)
 	case sms2vipps.AgreementStopped:
 		reason := "user-app"

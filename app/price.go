@@ -12,13 +12,16 @@ import (
 // the subscription's Amount when it writes the period's charge row
 // (newCharge), so rows already written keep the old price. The agreement
 // at the provider is changed first, under the subscription's lease, and our
-// Amount only once that succeeded: we never charge a price the agreement
-// does not carry. The same price as now changes nothing and calls nobody.
+// Amount only once that succeeded, so a period written after the change is
+// priced as the agreement now is. An unclear answer is settled by reading
+// the agreement back; one still unclear is the partner's to send again,
+// and the Reconciler's daily read of the agreement brings our Amount back
+// to the agreement's price should they differ.
 // It returns the subscription and its charges, as SubscriptionFor does.
 //
-// Errors: EINVALID (the amount breaks the partner's rules, naming Amount;
-// or the backend cannot change prices), ENOTFOUND (no such subscription
-// for the partner), ECONFLICT (not ACTIVE, PAST_DUE or SUSPENDED),
+// Errors: EINVALID (the amount breaks the partner's rules, naming Amount),
+// ENOTFOUND (no such subscription for the partner), ECONFLICT (not ACTIVE,
+// PAST_DUE or SUSPENDED, or the provider refused the change for good),
 // EUNAVAILABLE (another worker holds the subscription: try again), and the
 // provider's EUPSTREAM or EUNAVAILABLE as they are, which change nothing
 // here. An answer lost after the provider changed the price is settled by
@@ -56,10 +59,10 @@ func (a *App) ChangePrice(ctx context.Context, partnerID int64, id string, amoun
 	if err := priceChangeable(s); err != nil { // it may have moved since the read
 		return nil, nil, err
 	}
-	if s.Amount != amount {
-		if s, err = a.changePrice(ctx, p, s, amount); err != nil {
-			return nil, nil, err
-		}
+	// Even the price we already have is sent: an earlier change whose
+	// answer was lost may have moved the agreement without us.
+	if s, err = a.changePrice(ctx, p, s, amount); err != nil {
+		return nil, nil, err
 	}
 	cs, err := a.Store.ListCharges(ctx, id)
 	if err != nil {
@@ -90,12 +93,24 @@ func (a *App) changePrice(ctx context.Context, p *sms2vipps.Partner, s *sms2vipp
 	if err := prov.UpdatePrice(ctx, p, s, amount); err != nil {
 		a.Log.Warn("price change refused or failed at the provider", "subscription", s.ID, "partner", p.ID,
 			"from", s.Amount, "to", amount, "err", err)
-		if c := sms2vipps.ErrorCode(err); c == sms2vipps.EUNAUTHORIZED || c == sms2vipps.ENOTFOUND {
+		switch c := sms2vipps.ErrorCode(err); c {
+		case sms2vipps.EINVALID:
+			// Refused for good (the agreement stopped in the app, or a
+			// backend without price changes): a conflict with the
+			// subscription's state, not a bad field of the request.
+			return nil, sms2vipps.WrapError(sms2vipps.ECONFLICT, "the price cannot change: "+sms2vipps.ErrorMessage(err), err)
+		case sms2vipps.EUNAUTHORIZED, sms2vipps.ENOTFOUND:
 			// Our credentials or our agreement, not the partner's request:
 			// a 401 or 404 would tell the partner something untrue.
 			return nil, sms2vipps.WrapError(sms2vipps.EUPSTREAM, "the agreement provider failed: "+sms2vipps.ErrorMessage(err), err)
 		}
-		return nil, err
+		// Unclear: the change may have been made. Read the agreement back;
+		// if it carries the new price, the change happened.
+		ag, rerr := prov.Agreement(ctx, p, s)
+		if rerr != nil || ag.Price != amount {
+			return nil, err
+		}
+		a.Log.Info("price change settled by reading the agreement back", "subscription", s.ID, "err", err)
 	}
 	// Webhooks and STOP write the subscription without its lease, so the
 	// row is read again for the write; the provider has the new price,

@@ -63,12 +63,65 @@ func TestChangePrice(t *testing.T) {
 		assert.Equal(t, []int64{1000, 12000, 14900}, amounts, "campaign, the row written before the change, the new price")
 	})
 
-	t.Run("SamePrice", func(t *testing.T) {
-		res := f.active(2001, "+4790000502", "order-price-same")
+	t.Run("LostAnswerThenUndo", func(t *testing.T) {
+		// The change to 100 kr reaches Vipps but its answer is lost and
+		// Vipps cannot be read either: unclear, so 5xx to the partner.
+		// The partner then asks for the old price, which we still have:
+		// it must go to Vipps all the same, or Vipps keeps 100 kr while
+		// we charge 120.
+		res := f.active(2001, "+4790000511", "order-price-lost")
+		f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPatch, Path: "/recurring/v3/agreements/", Times: 1,
+			Action: sandbox.LostResponse()})
+		unreadable := f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Path: "/recurring/v3/agreements/",
+			Action: sandbox.Status(http.StatusServiceUnavailable)})
+		_, _, err := f.app.ChangePrice(ctx, 2001, res.SubscriptionID, 10000)
+		require.Error(t, err)
+		require.Equal(t, int64(10000), f.vippsPrice(res.AgreementID), "Vipps made the change")
+		assert.Equal(t, sms2vipps.Amount(12000), f.subscription(res.SubscriptionID).Amount)
+		f.sb.Faults.Remove(unreadable)
+
 		got, _, err := f.app.ChangePrice(ctx, 2001, res.SubscriptionID, 12000)
 		require.NoError(t, err)
 		assert.Equal(t, sms2vipps.Amount(12000), got.Amount)
-		assert.Empty(t, f.patches(res.AgreementID), "Vipps is not called")
+		assert.Equal(t, int64(12000), f.vippsPrice(res.AgreementID), "agreement and subscription agree again")
+	})
+
+	t.Run("RefusedByVippsIsAConflict", func(t *testing.T) {
+		// The user stopped the agreement in the app; we have not heard yet.
+		res := f.active(2001, "+4790000512", "order-price-refused")
+		_, err := f.sb.Vipps.StopAgreement(res.AgreementID)
+		require.NoError(t, err)
+		_, _, err = f.app.ChangePrice(ctx, 2001, res.SubscriptionID, 14900)
+		assert.Equal(t, sms2vipps.ECONFLICT, sms2vipps.ErrorCode(err), "%v", err)
+		assert.Equal(t, sms2vipps.Amount(12000), f.subscription(res.SubscriptionID).Amount)
+	})
+
+	t.Run("UnclearSettledByReadingBack", func(t *testing.T) {
+		res := f.active(2001, "+4790000513", "order-price-settle")
+		f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPatch, Path: "/recurring/v3/agreements/",
+			Action: sandbox.LostResponse()})
+		defer f.sb.Faults.Clear()
+		got, _, err := f.app.ChangePrice(ctx, 2001, res.SubscriptionID, 14900)
+		require.NoError(t, err, "the read shows the change was made")
+		assert.Equal(t, sms2vipps.Amount(14900), got.Amount)
+		assert.Equal(t, int64(14900), f.vippsPrice(res.AgreementID))
+	})
+
+	t.Run("DriftRepairedByTheReconciler", func(t *testing.T) {
+		// However the two came apart, the daily read of the agreement
+		// takes the agreement's price, which is what the user agreed to.
+		res := f.active(2001, "+4790000514", "order-price-drift")
+		f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPatch, Path: "/recurring/v3/agreements/", Times: 1,
+			Action: sandbox.LostResponse()})
+		unreadable := f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Path: "/recurring/v3/agreements/",
+			Action: sandbox.Status(http.StatusServiceUnavailable)})
+		_, _, err := f.app.ChangePrice(ctx, 2001, res.SubscriptionID, 10000)
+		require.Error(t, err)
+		f.sb.Faults.Remove(unreadable)
+		require.Equal(t, sms2vipps.Amount(12000), f.subscription(res.SubscriptionID).Amount)
+		f.clock.Advance(25 * time.Hour)
+		f.reconcile()
+		assert.Equal(t, sms2vipps.Amount(10000), f.subscription(res.SubscriptionID).Amount)
 	})
 
 	t.Run("BackAndForth", func(t *testing.T) {

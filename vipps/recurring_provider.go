@@ -106,7 +106,11 @@ func (rp *RecurringProvider) findDraft(ctx context.Context, cred Credentials, s 
 }
 
 func agreementOf(a *Agreement) sms2vipps.Agreement {
-	return sms2vipps.Agreement{ID: a.ID, URL: a.VippsConfirmationURL, Status: sms2vipps.AgreementStatus(a.Status), ActivatedAt: a.Start}
+	ag := sms2vipps.Agreement{ID: a.ID, URL: a.VippsConfirmationURL, Status: sms2vipps.AgreementStatus(a.Status), ActivatedAt: a.Start}
+	if a.Pricing.Type == "" || a.Pricing.Type == PricingLegacy {
+		ag.Price = a.Pricing.Amount
+	}
+	return ag
 }
 
 // Agreement reads the subscription's agreement back.
@@ -212,8 +216,16 @@ func (rp *RecurringProvider) CreateCharges(ctx context.Context, p *sms2vipps.Par
 	}
 	if p.Recurring.BatchCharges {
 		rp.createBatch(ctx, p, cs, idx, errs)
-		return errs
+	} else {
+		rp.createEach(ctx, p, cs, idx, errs)
 	}
+	return errs
+}
+
+// createEach sends cs[i] for each i in idx with one call each, at most
+// Concurrency at a time, and records each answer in errs[i].
+func (rp *RecurringProvider) createEach(ctx context.Context, p *sms2vipps.Partner, cs []*sms2vipps.Charge, idx []int, errs []error) {
+	cred := CredentialsOf(p)
 	rp.each(len(idx), func(k int) {
 		c := cs[idx[k]]
 		req, err := chargeRequest(p, c)
@@ -222,7 +234,6 @@ func (rp *RecurringProvider) CreateCharges(ctx context.Context, p *sms2vipps.Par
 		}
 		errs[idx[k]] = rp.settle(ctx, cred, c, err)
 	})
-	return errs
 }
 
 // each runs fn(0) … fn(n-1), at most Concurrency (default 16) at a time.
@@ -292,9 +303,17 @@ func (rp *RecurringProvider) createBatch(ctx context.Context, p *sms2vipps.Partn
 		res, err := rp.Client.Recurring.CreateChargesBatch(ctx, cred, "b-"+hex.EncodeToString(sum[:])[:32], items)
 		if sms2vipps.ErrorCode(err) == sms2vipps.ENOTFOUND {
 			// A 404 for the whole call says nothing of any one charge's
-			// agreement (the endpoint missing for this merchant, a gateway
-			// mid-deploy): unclear, so the rows are tried again.
-			err = sms2vipps.WrapError(sms2vipps.EUPSTREAM, "vipps batch charge endpoint answered 404", err)
+			// agreement: the endpoint is missing for this merchant (it is
+			// live-only, VIPPS.md), or a gateway is mid-deploy. Send these
+			// one by one, where a 404 does name the charge's agreement.
+			rp.log().Error("vipps batch charge endpoint answered 404; sending the charges one by one; check recurring.batchCharges",
+				"partner", p.ID, "charges", len(ids), "err", err)
+			sent := make([]int, 0, len(ids))
+			for _, id := range ids {
+				sent = append(sent, index[id])
+			}
+			rp.createEach(ctx, p, cs, sent, errs)
+			continue
 		}
 		if err != nil {
 			for _, id := range ids {
