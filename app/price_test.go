@@ -34,6 +34,16 @@ func (f *fixture) patches(agreementID string) []string {
 	return keys
 }
 
+// loseAPriceChange has Vipps make the next price change and lose its
+// answer, and then refuse every agreement call until the rule it returns
+// is removed: the change is unclear and cannot be read back.
+func (f *fixture) loseAPriceChange() int {
+	f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPatch, Path: "/recurring/v3/agreements/", Times: 1,
+		Action: sandbox.LostResponse()})
+	return f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Path: "/recurring/v3/agreements/",
+		Action: sandbox.Status(http.StatusServiceUnavailable)})
+}
+
 func TestChangePrice(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
@@ -70,10 +80,7 @@ func TestChangePrice(t *testing.T) {
 		// it must go to Vipps all the same, or Vipps keeps 100 kr while
 		// we charge 120.
 		res := f.active(2001, "+4790000511", "order-price-lost")
-		f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPatch, Path: "/recurring/v3/agreements/", Times: 1,
-			Action: sandbox.LostResponse()})
-		unreadable := f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Path: "/recurring/v3/agreements/",
-			Action: sandbox.Status(http.StatusServiceUnavailable)})
+		unreadable := f.loseAPriceChange()
 		_, _, err := f.app.ChangePrice(ctx, 2001, res.SubscriptionID, 10000)
 		require.Error(t, err)
 		require.Equal(t, int64(10000), f.vippsPrice(res.AgreementID), "Vipps made the change")
@@ -111,10 +118,7 @@ func TestChangePrice(t *testing.T) {
 		// However the two came apart, the daily read of the agreement
 		// takes the agreement's price, which is what the user agreed to.
 		res := f.active(2001, "+4790000514", "order-price-drift")
-		f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Method: http.MethodPatch, Path: "/recurring/v3/agreements/", Times: 1,
-			Action: sandbox.LostResponse()})
-		unreadable := f.sb.Faults.Add(sandbox.Rule{Service: "vipps", Path: "/recurring/v3/agreements/",
-			Action: sandbox.Status(http.StatusServiceUnavailable)})
+		unreadable := f.loseAPriceChange()
 		_, _, err := f.app.ChangePrice(ctx, 2001, res.SubscriptionID, 10000)
 		require.Error(t, err)
 		f.sb.Faults.Remove(unreadable)

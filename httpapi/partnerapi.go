@@ -42,14 +42,8 @@ type subscribeBody struct {
 // sms2VippsFunction is the partner API: it sets up a subscription (CRM
 // group, Vipps agreement, SMS with the link) and answers with the link.
 func (s *Server) sms2VippsFunction(w http.ResponseWriter, r *http.Request) {
-	body, err := readPartnerBody(r)
-	if err != nil {
-		writeError(w, r, s.Log, err)
-		return
-	}
-	p, err := s.authenticatePartner(r.Context(), r, body)
-	if err != nil {
-		writeError(w, r, s.Log, err)
+	p, body, ok := s.signedPartnerRequest(w, r)
+	if !ok {
 		return
 	}
 	req, err := s.parseSubscribe(p, body)

@@ -56,3 +56,17 @@ func (s *Server) authenticatePartner(ctx context.Context, r *http.Request, body 
 func unauthorized(reason string) error {
 	return sms2vipps.Errorf(sms2vipps.EUNAUTHORIZED, "%s", reason)
 }
+
+// signedPartnerRequest reads a partner request's body and checks its
+// signature over it. On failure it has answered the request itself and
+// returns ok false.
+func (s *Server) signedPartnerRequest(w http.ResponseWriter, r *http.Request) (p *sms2vipps.Partner, body []byte, ok bool) {
+	body, err := readPartnerBody(r)
+	if err == nil {
+		if p, err = s.authenticatePartner(r.Context(), r, body); err == nil {
+			return p, body, true
+		}
+	}
+	writeError(w, r, s.Log, err)
+	return nil, nil, false
+}

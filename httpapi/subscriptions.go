@@ -61,14 +61,8 @@ type priceBody struct {
 // its next period not yet written, at Vipps first (the body is signed),
 // and answers as GET does.
 func (s *Server) changePrice(w http.ResponseWriter, r *http.Request) {
-	body, err := readPartnerBody(r)
-	if err != nil {
-		writeError(w, r, s.Log, err)
-		return
-	}
-	p, err := s.authenticatePartner(r.Context(), r, body)
-	if err != nil {
-		writeError(w, r, s.Log, err)
+	p, body, ok := s.signedPartnerRequest(w, r)
+	if !ok {
 		return
 	}
 	var b priceBody
