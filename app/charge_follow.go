@@ -353,16 +353,6 @@ func (a *App) chargeEvent(ctx context.Context, s *sms2vipps.Subscription, charge
 	return nil
 }
 
-// graceEnd is when a past-due subscription is suspended unless a charge
-// succeeds first: the partner's grace days (default 7) after it fell due.
-func graceEnd(p *sms2vipps.Partner, s *sms2vipps.Subscription) time.Time {
-	grace := p.Recurring.GraceDays
-	if grace <= 0 {
-		grace = defaultGraceDays
-	}
-	return s.PastDueSince.Add(time.Duration(grace) * 24 * time.Hour)
-}
-
 // suspendAfterGrace suspends a past-due subscription whose grace period
 // has ended; the RecurringCharger then charges it no more. It is called
 // when a charge fails, not by a timer. That is a decision: a past-due
@@ -371,7 +361,11 @@ func graceEnd(p *sms2vipps.Partner, s *sms2vipps.Subscription) time.Time {
 // that succeeds makes it ACTIVE again. Suspending it when the grace days
 // run out, with no charge failing, would end it without that chance.
 func (a *App) suspendAfterGrace(p *sms2vipps.Partner, s *sms2vipps.Subscription, now time.Time) {
-	if s.State == sms2vipps.SubPastDue && !now.Before(graceEnd(p, s)) {
+	grace := p.Recurring.GraceDays
+	if grace <= 0 {
+		grace = defaultGraceDays
+	}
+	if s.State == sms2vipps.SubPastDue && !now.Before(s.PastDueSince.Add(time.Duration(grace)*24*time.Hour)) {
 		s.State = sms2vipps.SubSuspended
 		a.Log.Info("subscription suspended after its grace period", "subscription", s.ID, "partner", s.PartnerID,
 			"pastDueSince", s.PastDueSince)

@@ -125,12 +125,12 @@ func (s *Store) UpdateCharge(ctx context.Context, c *sms2vipps.Charge) error {
 	return nil
 }
 
-// ClaimCharges leases, to owner until until, up to limit charges in one of
-// states whose NextCheck is at or before now and whose lease is free at
-// now (unlike a single claim, a lease owner holds already is not free),
-// oldest NextCheck first, then by id. A zero NextCheck is due and sorts
-// first. Two claimers never get the same charge. Returns EINVALID for an
-// empty owner.
+// ClaimCharges leases, to owner until until, up to limit charges in state
+// whose NextCheck is at or before now and whose lease is free at now
+// (unlike a single claim, a lease owner holds already is not free), oldest
+// NextCheck first, then by id. A zero NextCheck is due and sorts first. Two
+// claimers never get the same charge. Returns EINVALID for an empty owner
+// or state.
 func (s *Store) ClaimCharges(ctx context.Context, owner string, now, until time.Time, state sms2vipps.ChargeState, limit int) ([]*sms2vipps.Charge, error) {
 	if owner == "" {
 		return nil, invalid("lease owner is empty")
